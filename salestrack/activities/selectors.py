@@ -1,0 +1,56 @@
+from datetime import date
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from salestrack.access.scope import get_for_user, scope_queryset
+from salestrack.accounts.models import User
+from salestrack.activities.models import FollowUp
+
+
+def followup_get_for_user(*, user: User, pk: int) -> FollowUp:
+    return get_for_user(user, FollowUp.objects.select_related("customer", "deal"), pk)
+
+
+def followup_pending(*, user: User, horizon_days: int = 7) -> dict[str, list[FollowUp]]:
+    """The user's own follow-ups that ask for a next touch: overdue, today and upcoming."""
+    today = timezone.localdate()
+    rows = (
+        FollowUp.objects.filter(
+            owner=user,
+            done_at__isnull=True,
+            next_due_on__isnull=False,
+            next_due_on__lte=today + timezone.timedelta(days=horizon_days),
+        )
+        .select_related("customer", "deal", "deal__stage")
+        .order_by("next_due_on", "id")[:500]
+    )
+    groups: dict[str, list[FollowUp]] = {"overdue": [], "today": [], "upcoming": []}
+    for row in rows:
+        groups[_bucket(row.next_due_on, today)].append(row)
+    return groups
+
+
+def _bucket(due: date, today: date) -> str:
+    if due < today:
+        return "overdue"
+    return "today" if due == today else "upcoming"
+
+
+def followup_timeline(
+    *, user: User, customer_id: int | None = None, deal_id: int | None = None, limit: int = 100
+) -> QuerySet[FollowUp]:
+    qs = FollowUp.objects.select_related("owner", "deal")
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    if deal_id is not None:
+        qs = qs.filter(deal_id=deal_id)
+    return qs.order_by("-occurred_at", "-id")[:limit]
+
+
+def followup_count_due(*, user: User) -> int:
+    return (
+        scope_queryset(user, FollowUp.objects.filter(owner=user))
+        .filter(done_at__isnull=True, next_due_on__lte=timezone.localdate())
+        .count()
+    )

@@ -1,0 +1,95 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from salestrack.core.models import OwnedModel, TimeStampedModel
+
+
+class Customer(OwnedModel):
+    class Tier(models.TextChoices):
+        A = "A", _("A - key")
+        B = "B", _("B - normal")
+        C = "C", _("C - low")
+
+    class Size(models.TextChoices):
+        MICRO = "micro", _("1-20 staff")
+        SMALL = "small", _("21-100 staff")
+        MEDIUM = "medium", _("101-500 staff")
+        LARGE = "large", _("501-2000 staff")
+        ENTERPRISE = "enterprise", _("2000+ staff")
+
+    class Source(models.TextChoices):
+        ONLINE_AD = "online_ad", _("Online ads")
+        REFERRAL = "referral", _("Referral")
+        TRADE_SHOW = "trade_show", _("Trade show")
+        COLD_CALL = "cold_call", _("Cold call")
+        WEBSITE = "website", _("Website")
+        PARTNER = "partner", _("Partner")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("company name"), max_length=200)
+    industry = models.CharField(_("industry"), max_length=60, blank=True)
+    region = models.CharField(_("region"), max_length=60, blank=True)
+    size = models.CharField(_("size"), max_length=20, choices=Size.choices, blank=True)
+    source = models.CharField(
+        _("source channel"), max_length=20, choices=Source.choices, blank=True
+    )
+    budget = models.DecimalField(
+        _("budget (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    pain_points = models.TextField(_("pain points"), blank=True)
+    tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, default=Tier.B)
+    last_activity_at = models.DateTimeField(
+        _("last activity"), null=True, blank=True, editable=False
+    )
+    # Lower-case pinyin initials and full pinyin of `name`, written by customer services.
+    search_key = models.CharField(max_length=600, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [
+            # customer_list default ordering and the owner filter
+            models.Index(fields=["owner", "-updated_at"], name="cust_owner_updated"),
+            # customer_list ordering for admins (all records)
+            models.Index(fields=["-updated_at"], name="cust_updated"),
+            # customer_list for managers (team subtree)
+            models.Index(fields=["team", "-updated_at"], name="cust_team_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(TimeStampedModel):
+    class Role(models.TextChoices):
+        DECISION_MAKER = "decision_maker", _("Decision maker")
+        INFLUENCER = "influencer", _("Influencer")
+        USER = "user", _("User")
+        GATEKEEPER = "gatekeeper", _("Gatekeeper")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    wechat = models.CharField(_("WeChat id"), max_length=60, blank=True)
+    decision_role = models.CharField(
+        _("role in decision"), max_length=20, choices=Role.choices, blank=True
+    )
+    preferences = models.TextField(_("notes on preferences"), blank=True)
+    search_key = models.CharField(max_length=300, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["id"]
+        indexes = [
+            # customer_search: phone lookups
+            models.Index(fields=["phone"], name="contact_phone"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

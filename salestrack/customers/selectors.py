@@ -1,0 +1,55 @@
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from salestrack.access.scope import get_for_user, scope_queryset
+from salestrack.accounts.models import User
+from salestrack.customers.models import Contact, Customer
+
+SORTS = {"updated": "-updated_at", "name": "name", "tier": "tier", "activity": "-last_activity_at"}
+
+
+def customer_queryset(*, user: User) -> QuerySet[Customer]:
+    return scope_queryset(user, Customer.objects.all())
+
+
+def customer_get_for_user(*, user: User, pk: int) -> Customer:
+    return get_for_user(user, Customer.objects.select_related("owner", "team"), pk)
+
+
+def customer_search_condition(q: str) -> Q:
+    """Name, pinyin initials/full pinyin, contact name, phone or e-mail."""
+    q = q.strip().lower()
+    contact_match = Contact.objects.filter(customer=OuterRef("pk")).filter(
+        Q(search_key__contains=q) | Q(name__contains=q)
+    )
+    return Q(search_key__contains=q) | Q(Exists(contact_match))
+
+
+def customer_list(
+    *,
+    user: User,
+    q: str = "",
+    tier: str = "",
+    industry: str = "",
+    region: str = "",
+    source: str = "",
+    owner_id: int | None = None,
+    sort: str = "updated",
+) -> QuerySet[Customer]:
+    qs = customer_queryset(user=user).select_related("owner")
+    if q.strip():
+        qs = qs.filter(customer_search_condition(q))
+    filters = {"tier": tier, "industry": industry, "region": region, "source": source}
+    qs = qs.filter(**{k: v for k, v in filters.items() if v})
+    if owner_id:
+        qs = qs.filter(owner_id=owner_id)
+    return qs.order_by(SORTS.get(sort, SORTS["updated"]), "-id")
+
+
+def customer_filter_options(*, user: User) -> dict[str, list[str]]:
+    qs = customer_queryset(user=user)
+    return {
+        field: list(
+            qs.exclude(**{field: ""}).order_by(field).values_list(field, flat=True).distinct()[:200]
+        )
+        for field in ("industry", "region")
+    }

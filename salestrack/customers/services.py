@@ -1,0 +1,116 @@
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from salestrack.accounts.models import User
+from salestrack.core.exceptions import ApplicationError, ConflictError
+from salestrack.core.text import pinyin_search_key
+from salestrack.customers.models import Contact, Customer
+
+CUSTOMER_FIELDS = [
+    "name",
+    "industry",
+    "region",
+    "size",
+    "source",
+    "budget",
+    "pain_points",
+    "tier",
+    "owner",
+]
+CONTACT_FIELDS = [
+    "name",
+    "title",
+    "phone",
+    "email",
+    "wechat",
+    "decision_role",
+    "preferences",
+]
+
+
+def _clean(instance, fields: list[str]) -> None:
+    exclude = [f.name for f in instance._meta.fields if f.name not in fields]
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False)
+    except ValidationError as exc:
+        raise ApplicationError(
+            "; ".join(" ".join(v) for v in exc.message_dict.values()),
+            extra={"errors": exc.message_dict},
+        ) from exc
+
+
+def _check_fields(data: dict[str, Any], allowed: list[str]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ApplicationError(f"Unknown fields: {sorted(unknown)}")
+
+
+@transaction.atomic
+def customer_create(*, actor: User, name: str, owner: User | None = None, **data: Any) -> Customer:
+    _check_fields(data, CUSTOMER_FIELDS)
+    owner = owner or actor
+    customer = Customer(name=name.strip(), owner=owner, team_id=owner.team_id, **data)
+    _clean(customer, ["name", *data])
+    customer.search_key = pinyin_search_key(customer.name)
+    customer.save()
+    return customer
+
+
+@transaction.atomic
+def customer_update(
+    *, customer: Customer, actor: User, expected_version: int, data: dict[str, Any]
+) -> Customer:
+    _check_fields(data, CUSTOMER_FIELDS)
+    for name, value in data.items():
+        setattr(customer, name, value)
+    _clean(customer, list(data))
+    values = {name: getattr(customer, name) for name in data}
+    if "name" in data:
+        values["search_key"] = pinyin_search_key(customer.name)
+    if "owner" in data:
+        values["team_id"] = customer.owner.team_id
+    updated = Customer.objects.filter(pk=customer.pk, version=expected_version).update(
+        **values, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not updated:
+        raise ConflictError(
+            _("Someone else changed this customer after you opened it. Reload to see it.")
+        )
+    customer.refresh_from_db()
+    return customer
+
+
+def _contact_search_key(contact: Contact) -> str:
+    return " ".join(filter(None, [pinyin_search_key(contact.name), contact.phone, contact.email]))
+
+
+@transaction.atomic
+def contact_create(*, customer: Customer, actor: User, name: str, **data: Any) -> Contact:
+    _check_fields(data, CONTACT_FIELDS)
+    contact = Contact(customer=customer, name=name.strip(), **data)
+    _clean(contact, ["name", *data])
+    contact.search_key = _contact_search_key(contact)
+    contact.save()
+    Customer.objects.filter(pk=customer.pk).update(updated_at=timezone.now())
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, actor: User, data: dict[str, Any]) -> Contact:
+    _check_fields(data, CONTACT_FIELDS)
+    for name, value in data.items():
+        setattr(contact, name, value)
+    _clean(contact, list(data))
+    contact.search_key = _contact_search_key(contact)
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact, actor: User) -> None:
+    contact.delete()

@@ -1,0 +1,175 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from salestrack.core.models import OwnedModel, TimeStampedModel
+from salestrack.pipeline.models import PROBABILITY_CHOICES, Stage
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+NON_NEGATIVE = [MinValueValidator(0)]
+
+
+class Product(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=120)
+    series = models.CharField(_("series / category"), max_length=80, blank=True)
+    list_price = models.DecimalField(_("list price (CNY)"), validators=NON_NEGATIVE, **MONEY)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["series", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.series} · {self.name}" if self.series else self.name
+
+
+class Deal(OwnedModel):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    title = models.CharField(_("deal name"), max_length=200)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="deals",
+    )
+    pipeline = models.ForeignKey(
+        "pipeline.Pipeline",
+        verbose_name=_("pipeline"),
+        on_delete=models.PROTECT,
+        related_name="deals",
+    )
+    stage = models.ForeignKey(
+        Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="deals"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN, editable=False
+    )
+    amount = models.DecimalField(_("amount (CNY)"), default=0, validators=NON_NEGATIVE, **MONEY)
+    expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
+    probability = models.PositiveSmallIntegerField(
+        _("win probability"),
+        choices=PROBABILITY_CHOICES,
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to use the stage's default."),
+    )
+    collaborators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("collaborators"),
+        blank=True,
+        related_name="collaborating_deals",
+    )
+    source = models.CharField(_("lead source"), max_length=60, blank=True)
+    competitor = models.CharField(_("competitor"), max_length=120, blank=True)
+    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    lost_reason = models.CharField(_("lost reason"), max_length=300, blank=True)
+
+    # Facts that stage exit criteria may require (pipeline.StageRequirement.Field).
+    confirmed_requirements = models.TextField(_("customer-confirmed requirements"), blank=True)
+    quote_amount = models.DecimalField(
+        _("quote amount (CNY)"), null=True, blank=True, validators=NON_NEGATIVE, **MONEY
+    )
+    decision_maker = models.ForeignKey(
+        "customers.Contact",
+        verbose_name=_("decision maker"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    budget_confirmed = models.DecimalField(
+        _("confirmed budget (CNY)"), null=True, blank=True, validators=NON_NEGATIVE, **MONEY
+    )
+    contract_number = models.CharField(_("contract number"), max_length=60, blank=True)
+    contract_signed_on = models.DateField(_("contract signed on"), null=True, blank=True)
+    payment_received = models.DecimalField(
+        _("payment received (CNY)"), null=True, blank=True, validators=NON_NEGATIVE, **MONEY
+    )
+
+    stage_entered_at = models.DateTimeField(_("in stage since"), editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    last_activity_at = models.DateTimeField(
+        _("last activity"), null=True, blank=True, editable=False
+    )
+    next_due_on = models.DateField(_("next follow-up due"), null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("deal")
+        verbose_name_plural = _("deals")
+        indexes = [
+            # deal_board_cards / deal_board_columns for admins (whole pipeline)
+            models.Index(fields=["stage", "stage_entered_at"], name="deal_stage_entered"),
+            # deal_board_cards for reps (own deals)
+            models.Index(fields=["owner", "stage", "stage_entered_at"], name="deal_owner_stage"),
+            # deal_board_cards for managers (team subtree)
+            models.Index(fields=["team", "stage", "stage_entered_at"], name="deal_team_stage"),
+            # deal_list default ordering
+            models.Index(fields=["-updated_at", "-id"], name="deal_updated"),
+            models.Index(fields=["owner", "-updated_at", "-id"], name="deal_owner_updated"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="deal_amount_gte_0")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def effective_probability(self) -> int:
+        return self.probability if self.probability is not None else self.stage.probability
+
+
+class DealLine(models.Model):
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0.01)]
+    )
+    unit_price = models.DecimalField(_("unit price (CNY)"), validators=NON_NEGATIVE, **MONEY)
+    discount = models.DecimalField(
+        _("discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    total = models.DecimalField(_("line total"), editable=False, **MONEY)
+
+    class Meta:
+        verbose_name = _("product line")
+        verbose_name_plural = _("product lines")
+        ordering = ["id"]
+
+
+class StageChange(models.Model):
+    """One stay of a deal in a stage: appended on every move (backwards, won and lost included)."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.ForeignKey(
+        Stage, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    from_kind = models.CharField(max_length=10, choices=Stage.Kind.choices, blank=True)
+    to_kind = models.CharField(max_length=10, choices=Stage.Kind.choices)
+    entered_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.BigIntegerField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["entered_at", "id"]
+        indexes = [
+            # deal_stage_history / deal_stage_progress
+            models.Index(fields=["deal", "entered_at"], name="stagechange_deal"),
+        ]

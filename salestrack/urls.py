@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="deals:board", permanent=False)),
+    path("accounts/", include("salestrack.accounts.urls")),
+    path("customers/", include("salestrack.customers.urls")),
+    path("pipelines/", include("salestrack.pipeline.urls")),
+    path("deals/", include("salestrack.deals.urls")),
+    path("followups/", include("salestrack.activities.urls")),
+    path("admin/", admin.site.urls),
+]
