@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Team(models.Model):
-    """A node in the organisation tree (department -> team). `path` makes subtree queries one LIKE."""
+    """A node in the organisation tree (department -> team); `path` serves subtree queries."""
 
     name = models.CharField(_("name"), max_length=100)
     parent = models.ForeignKey(

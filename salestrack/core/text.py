@@ -2,7 +2,7 @@ from pypinyin import Style, lazy_pinyin
 
 
 def pinyin_search_key(text: str) -> str:
-    """'华信科技' -> 'hxkj huaxinkeji 华信科技': initials, full pinyin and the text itself, lower-case."""
+    """'华信科技' -> 'hxkj huaxinkeji 华信科技': initials, full pinyin and the text, lower-case."""
     text = (text or "").strip()
     if not text:
         return ""
