@@ -1,4 +1,5 @@
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from salestrack.core.models import OwnedModel, TimeStampedModel
@@ -59,6 +60,9 @@ class Customer(OwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:detail", args=[self.pk])
 
 
 class Contact(TimeStampedModel):

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from salestrack.core.models import OwnedModel, TimeStampedModel
@@ -120,6 +121,9 @@ class Deal(OwnedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("deals:detail", args=[self.pk])
 
     @property
     def effective_probability(self) -> int:

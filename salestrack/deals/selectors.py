@@ -107,7 +107,14 @@ def deal_board_cards(
     )
     for deal in rows:
         deal.stage = stage
+        decorate_card(deal)
     return rows[:size], len(rows) > size
+
+
+def decorate_card(deal: Deal) -> Deal:
+    deal.days_in_stage = days_between(deal.stage_entered_at)
+    deal.stalled = deal.stage.is_open and deal.days_in_stage > deal.stage.rot_days
+    return deal
 
 
 def deal_board(*, user: User, pipeline: Pipeline, filters: DealFilters) -> list[BoardColumn]:
@@ -137,7 +144,7 @@ def days_between(start: datetime, end: datetime | None = None) -> int:
 
 
 def is_stalled(deal: Deal) -> bool:
-    return deal.stage.is_open and days_between(deal.stage_entered_at) > deal.stage.rot_days
+    return decorate_card(deal).stalled
 
 
 @dataclass

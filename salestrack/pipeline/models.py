@@ -73,7 +73,7 @@ class Stage(BilingualName):
     class Meta:
         verbose_name = _("stage")
         verbose_name_plural = _("stages")
-        ordering = ["pipeline", "position", "id"]
+        ordering = ["position", "id"]
 
     @property
     def is_open(self) -> bool:

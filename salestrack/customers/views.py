@@ -1,0 +1,126 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from salestrack.activities.selectors import followup_timeline
+from salestrack.core.exceptions import ApplicationError, ConflictError
+from salestrack.customers import services
+from salestrack.customers.forms import ContactForm, CustomerFilterForm, CustomerForm
+from salestrack.customers.models import Contact
+from salestrack.customers.selectors import (
+    customer_filter_options,
+    customer_get_for_user,
+    customer_list,
+)
+from salestrack.deals.selectors import deal_queryset
+
+
+@login_required
+@require_GET
+def list_view(request):
+    filter_form = CustomerFilterForm(request.GET or None, user=request.user)
+    qs = customer_list(user=request.user, **filter_form.selector_kwargs())
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "page": page,
+        "filter_form": filter_form,
+        "query": params.urlencode(),
+        "options": customer_filter_options(user=request.user),
+    }
+    template = "customers/list.html#results" if request.htmx else "customers/list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def detail(request, pk: int):
+    customer = customer_get_for_user(user=request.user, pk=pk)
+    deals = (
+        deal_queryset(user=request.user)
+        .filter(customer=customer)
+        .select_related("stage", "owner")
+        .order_by("-updated_at")
+    )
+    context = {
+        "customer": customer,
+        "contacts": customer.contacts.all(),
+        "deals": deals,
+        "followups": followup_timeline(user=request.user, customer_id=customer.pk),
+        "contact_form": ContactForm(),
+    }
+    return render(request, "customers/detail.html", context)
+
+
+@login_required
+def create(request):
+    form = CustomerForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_create(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Customer created."))
+            return redirect(customer)
+    return render(request, "customers/form.html", {"form": form, "customer": None})
+
+
+@login_required
+def edit(request, pk: int):
+    customer = customer_get_for_user(user=request.user, pk=pk)
+    form = CustomerForm(request.POST or None, instance=customer, user=request.user)
+    conflict = False
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            customer = services.customer_update(
+                customer=customer,
+                actor=request.user,
+                expected_version=form.cleaned_data["version"] or 0,
+                data=data,
+            )
+        except ConflictError as exc:
+            conflict = True
+            form.add_error(None, exc.message)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Customer saved."))
+            return redirect(customer)
+    context = {"form": form, "customer": customer, "conflict": conflict}
+    return render(request, "customers/form.html", context)
+
+
+@login_required
+def contact_edit(request, pk: int, contact_id: int | None = None):
+    customer = customer_get_for_user(user=request.user, pk=pk)
+    contact = get_object_or_404(Contact, pk=contact_id, customer=customer) if contact_id else None
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if contact:
+                services.contact_update(contact=contact, actor=request.user, data=form.cleaned_data)
+            else:
+                services.contact_create(customer=customer, actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Contact saved."))
+            return redirect(customer)
+    context = {"form": form, "customer": customer, "contact": contact}
+    return render(request, "customers/contact_form.html", context)
+
+
+@login_required
+@require_POST
+def contact_delete(request, pk: int, contact_id: int):
+    customer = customer_get_for_user(user=request.user, pk=pk)
+    contact = get_object_or_404(Contact, pk=contact_id, customer=customer)
+    services.contact_delete(contact=contact, actor=request.user)
+    messages.success(request, _("Contact removed."))
+    return redirect(customer)
