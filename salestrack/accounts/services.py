@@ -1,6 +1,8 @@
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from salestrack.accounts.models import Team, User
+from salestrack.core.exceptions import ApplicationError
 
 
 @transaction.atomic
@@ -10,6 +12,18 @@ def team_create(*, name: str, parent: Team | None = None) -> Team:
     team.path = f"{prefix}{team.pk}/"
     team.save(update_fields=["path"])
     return team
+
+
+@transaction.atomic
+def team_refresh_paths(*, team: Team) -> None:
+    """Recompute `path` of a team and its whole subtree (after create or a parent change)."""
+    if team.parent_id and f"/{team.pk}/" in team.parent.path:
+        raise ApplicationError(_("A team cannot be placed under its own sub-team."))
+    prefix = team.parent.path if team.parent_id else "/"
+    team.path = f"{prefix}{team.pk}/"
+    team.save(update_fields=["path"])
+    for child in team.children.all():
+        team_refresh_paths(team=child)
 
 
 def user_create(
