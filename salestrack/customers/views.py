@@ -1,12 +1,13 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from salestrack.activities.selectors import followup_timeline
 from salestrack.core.exceptions import ApplicationError, ConflictError
+from salestrack.core.pagination import paginate_by_ids
 from salestrack.customers import services
 from salestrack.customers.forms import ContactForm, CustomerFilterForm, CustomerForm
 from salestrack.customers.models import Contact
@@ -23,7 +24,7 @@ from salestrack.deals.selectors import deal_queryset
 def list_view(request):
     filter_form = CustomerFilterForm(request.GET or None, user=request.user)
     qs = customer_list(user=request.user, **filter_form.selector_kwargs())
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = paginate_by_ids(qs, request.GET.get("page"), settings.SALESTRACK_LIST_PAGE_SIZE)
     params = request.GET.copy()
     params.pop("page", None)
     context = {

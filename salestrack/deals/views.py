@@ -1,6 +1,6 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from salestrack.activities.selectors import followup_timeline
 from salestrack.core.exceptions import ApplicationError, ConflictError
+from salestrack.core.pagination import paginate_by_ids
 from salestrack.customers.selectors import customer_get_for_user, customer_queryset
 from salestrack.deals import services
 from salestrack.deals.errors import StageGateError
@@ -161,7 +162,7 @@ def list_view(request):
     qs = deal_list(
         user=request.user, filters=filter_form.to_filters(), sort=request.GET.get("sort", "")
     )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = paginate_by_ids(qs, request.GET.get("page"), settings.SALESTRACK_LIST_PAGE_SIZE)
     params = request.GET.copy()
     params.pop("page", None)
     context = {"page": page, "filter_form": filter_form, "query": params.urlencode()}
