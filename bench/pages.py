@@ -59,7 +59,9 @@ def seed(scale: int) -> None:
     if count == scale:
         return
     if count:
-        sys.exit(f"database already holds {count} deals; remove {os.environ['SALESTRACK_DATA_DIR']}")
+        sys.exit(
+            f"database already holds {count} deals; remove {os.environ['SALESTRACK_DATA_DIR']}"
+        )
     started = time.perf_counter()
     call_command("seed_demo", deals=scale, followups_per_deal=5, verbosity=0)
     print(f"# seeded {scale} deals in {time.perf_counter() - started:.0f}s", file=sys.stderr)
@@ -110,27 +112,39 @@ def cases(scale: int) -> list[tuple[str, str, list[tuple[str, list]]]]:
     pipeline = Pipeline.objects.get(is_default=True)
     stages = list(pipeline.stages.all())
     busy_deal = (
-        FollowUp.objects.filter(deal__isnull=False).values("deal_id")
-        .annotate(n=Count("id")).order_by("-n").first()["deal_id"]
+        FollowUp.objects.filter(deal__isnull=False)
+        .values("deal_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()["deal_id"]
     )
     customer = Customer.objects.annotate(n=Count("deals")).order_by("-n").first()
     initials = customer.search_key.split()[0][:4]
     deep_page = max(1, Deal.objects.count() // 50 // 2)
     page = 20
-    card_cols = "d.id, d.title, d.amount, d.stage_entered_at, d.version, d.stage_id, d.status, " \
+    card_cols = (
+        "d.id, d.title, d.amount, d.stage_entered_at, d.version, d.stage_id, d.status, "
         "d.next_due_on, c.name, u.username, u.display_name"
+    )
     board_sql = [
-        ("SELECT stage_id, COUNT(id), SUM(amount) FROM deals_deal WHERE pipeline_id = %s "
-         "GROUP BY stage_id", [pipeline.pk]),
+        (
+            "SELECT stage_id, COUNT(id), SUM(amount) FROM deals_deal WHERE pipeline_id = %s "
+            "GROUP BY stage_id",
+            [pipeline.pk],
+        ),
     ] + [
-        (f"SELECT {card_cols} FROM deals_deal d JOIN customers_customer c ON c.id = d.customer_id "
-         "JOIN accounts_user u ON u.id = d.owner_id WHERE d.stage_id = %s "
-         f"ORDER BY d.stage_entered_at {'ASC' if s.kind == 'open' else 'DESC'} LIMIT {page + 1}",
-         [s.pk])
+        (
+            f"SELECT {card_cols} FROM deals_deal d JOIN customers_customer c ON c.id = d.customer_id "
+            "JOIN accounts_user u ON u.id = d.owner_id WHERE d.stage_id = %s "
+            f"ORDER BY d.stage_entered_at {'ASC' if s.kind == 'open' else 'DESC'} LIMIT {page + 1}",
+            [s.pk],
+        )
         for s in stages
     ]
-    list_cols = "d.id, d.title, d.amount, d.expected_close_date, d.updated_at, c.name, s.name, " \
+    list_cols = (
+        "d.id, d.title, d.amount, d.expected_close_date, d.updated_at, c.name, s.name, "
         "u.display_name"
+    )
     list_sql = (
         f"SELECT {list_cols} FROM deals_deal d JOIN customers_customer c ON c.id = d.customer_id "
         "JOIN pipeline_stage s ON s.id = d.stage_id JOIN accounts_user u ON u.id = d.owner_id "
@@ -138,19 +152,30 @@ def cases(scale: int) -> list[tuple[str, str, list[tuple[str, list]]]]:
     )
     count_sql = ("SELECT COUNT(*) FROM deals_deal", [])
     detail_sql = [
-        ("SELECT * FROM deals_deal d JOIN customers_customer c ON c.id = d.customer_id "
-         "JOIN pipeline_stage s ON s.id = d.stage_id WHERE d.id = %s", [busy_deal]),
+        (
+            "SELECT * FROM deals_deal d JOIN customers_customer c ON c.id = d.customer_id "
+            "JOIN pipeline_stage s ON s.id = d.stage_id WHERE d.id = %s",
+            [busy_deal],
+        ),
         ("SELECT * FROM deals_stagechange WHERE deal_id = %s ORDER BY entered_at", [busy_deal]),
-        ("SELECT * FROM activities_followup WHERE deal_id = %s ORDER BY occurred_at DESC LIMIT 100",
-         [busy_deal]),
+        (
+            "SELECT * FROM activities_followup WHERE deal_id = %s ORDER BY occurred_at DESC LIMIT 100",
+            [busy_deal],
+        ),
     ]
     customer_sql = [
         ("SELECT * FROM customers_customer WHERE id = %s", [customer.pk]),
         ("SELECT * FROM customers_contact WHERE customer_id = %s", [customer.pk]),
-        ("SELECT * FROM deals_deal d JOIN pipeline_stage s ON s.id = d.stage_id "
-         "WHERE d.customer_id = %s ORDER BY d.updated_at DESC", [customer.pk]),
-        ("SELECT * FROM activities_followup WHERE customer_id = %s ORDER BY occurred_at DESC "
-         "LIMIT 100", [customer.pk]),
+        (
+            "SELECT * FROM deals_deal d JOIN pipeline_stage s ON s.id = d.stage_id "
+            "WHERE d.customer_id = %s ORDER BY d.updated_at DESC",
+            [customer.pk],
+        ),
+        (
+            "SELECT * FROM activities_followup WHERE customer_id = %s ORDER BY occurred_at DESC "
+            "LIMIT 100",
+            [customer.pk],
+        ),
     ]
     like = f"%{initials}%"
     search_where = (
@@ -158,16 +183,21 @@ def cases(scale: int) -> list[tuple[str, str, list[tuple[str, list]]]]:
         "WHERE k.customer_id = c.id AND (k.search_key LIKE %s OR k.name LIKE %s))"
     )
     search_sql = [
-        (f"SELECT c.*, u.display_name FROM customers_customer c JOIN accounts_user u "
-         f"ON u.id = c.owner_id {search_where} ORDER BY c.updated_at DESC LIMIT 50",
-         [like, like, like]),
+        (
+            f"SELECT c.*, u.display_name FROM customers_customer c JOIN accounts_user u "
+            f"ON u.id = c.owner_id {search_where} ORDER BY c.updated_at DESC LIMIT 50",
+            [like, like, like],
+        ),
         (f"SELECT COUNT(*) FROM customers_customer c {search_where}", [like, like, like]),
     ]
     return [
         ("board", f"/deals/board/?pipeline={pipeline.pk}", board_sql),
         ("deal_list_first", "/deals/", [(list_sql, [0]), count_sql]),
-        ("deal_list_deep", f"/deals/?page={deep_page}", [(list_sql, [(deep_page - 1) * 50]),
-                                                         count_sql]),
+        (
+            "deal_list_deep",
+            f"/deals/?page={deep_page}",
+            [(list_sql, [(deep_page - 1) * 50]), count_sql],
+        ),
         ("deal_detail", f"/deals/{busy_deal}/", detail_sql),
         ("customer_detail", f"/customers/{customer.pk}/", customer_sql),
         ("customer_search", f"/customers/?q={initials}", search_sql),
@@ -185,18 +215,29 @@ def main() -> None:
     client = Client()
     client.force_login(User.objects.filter(role=User.Role.ADMIN).first())
     for case, url, statements in cases(args.scale):
+
         def page(url=url):
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
 
         median, p95 = timed(page, args.repeat)
         baseline, _ = timed(sql_runner(statements), args.repeat)
-        print(json.dumps({
-            "bench": "pages", "case": case, "db": args.db, "n": args.scale,
-            "median_ms": round(median, 2), "p95_ms": round(p95, 2),
-            "queries": count_queries(page), "baseline_ms": round(baseline, 2),
-            "ratio": round(median / baseline, 2) if baseline else None,
-        }), flush=True)
+        print(
+            json.dumps(
+                {
+                    "bench": "pages",
+                    "case": case,
+                    "db": args.db,
+                    "n": args.scale,
+                    "median_ms": round(median, 2),
+                    "p95_ms": round(p95, 2),
+                    "queries": count_queries(page),
+                    "baseline_ms": round(baseline, 2),
+                    "ratio": round(median / baseline, 2) if baseline else None,
+                }
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
