@@ -134,7 +134,8 @@ def cases(scale: int) -> list[tuple[str, str, list[tuple[str, list]]]]:
         ),
     ] + [
         (
-            f"SELECT {card_cols} FROM deals_deal d JOIN customers_customer c ON c.id = d.customer_id "
+            f"SELECT {card_cols} FROM deals_deal d "
+            "JOIN customers_customer c ON c.id = d.customer_id "
             "JOIN accounts_user u ON u.id = d.owner_id WHERE d.stage_id = %s "
             f"ORDER BY d.stage_entered_at {'ASC' if s.kind == 'open' else 'DESC'} LIMIT {page + 1}",
             [s.pk],
@@ -159,7 +160,8 @@ def cases(scale: int) -> list[tuple[str, str, list[tuple[str, list]]]]:
         ),
         ("SELECT * FROM deals_stagechange WHERE deal_id = %s ORDER BY entered_at", [busy_deal]),
         (
-            "SELECT * FROM activities_followup WHERE deal_id = %s ORDER BY occurred_at DESC LIMIT 100",
+            "SELECT * FROM activities_followup WHERE deal_id = %s "
+            "ORDER BY occurred_at DESC LIMIT 100",
             [busy_deal],
         ),
     ]
