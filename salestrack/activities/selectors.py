@@ -1,11 +1,12 @@
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from salestrack.access.scope import get_for_user, scope_queryset
 from salestrack.accounts.models import User
 from salestrack.activities.models import FollowUp
+from salestrack.deals.models import Deal
 
 
 def followup_get_for_user(*, user: User, pk: int) -> FollowUp:
@@ -40,7 +41,10 @@ def _bucket(due: date, today: date) -> str:
 def followup_timeline(
     *, user: User, customer_id: int | None = None, deal_id: int | None = None, limit: int = 100
 ) -> QuerySet[FollowUp]:
-    qs = FollowUp.objects.select_related("owner", "deal")
+    visible_deals = scope_queryset(user, Deal.objects.all()).values("pk")
+    qs = FollowUp.objects.select_related("owner", "deal").filter(
+        Q(deal__isnull=True) | Q(deal__in=visible_deals)
+    )
     if customer_id is not None:
         qs = qs.filter(customer_id=customer_id)
     if deal_id is not None:

@@ -1,3 +1,4 @@
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +36,12 @@ class Customer(OwnedModel):
         _("source channel"), max_length=20, choices=Source.choices, blank=True
     )
     budget = models.DecimalField(
-        _("budget (CNY)"), max_digits=16, decimal_places=2, null=True, blank=True
+        _("budget (CNY)"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
     pain_points = models.TextField(_("pain points"), blank=True)
     tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, default=Tier.B)

@@ -86,7 +86,8 @@ def customer_update(
 
 
 def _contact_search_key(contact: Contact) -> str:
-    return " ".join(filter(None, [pinyin_search_key(contact.name), contact.phone, contact.email]))
+    parts = [pinyin_search_key(contact.name), contact.phone, contact.email]
+    return " ".join(filter(None, parts)).lower()
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from salestrack.deals.forms import (
     DealMoveForm,
     gate_form,
 )
+from salestrack.deals.gates import GATE_FIELDS, LOST_REASON
 from salestrack.deals.models import DealLine
 from salestrack.deals.selectors import (
     deal_board,
@@ -100,7 +101,10 @@ def move(request, pk: int):
     missing_form = None
     facts = None
     if request.POST.get("with_facts"):
-        missing_form = gate_form(request.POST.getlist("missing"), deal, request.POST)
+        asked = request.POST.getlist("missing")
+        if not asked or not set(asked) <= set(GATE_FIELDS) | {LOST_REASON}:
+            return _move_error(request, deal, _("The form was incomplete. Reload and try again."))
+        missing_form = gate_form(asked, deal, request.POST)
         if not missing_form.is_valid():
             return _gate_response(request, deal, to_stage, missing_form, form.cleaned_data)
         facts = {k: missing_form.cleaned_data[k] for k in missing_form.fields}

@@ -9,6 +9,17 @@ class PipelineForm(forms.ModelForm):
         model = Pipeline
         fields = ["name", "name_en", "is_default", "is_active"]
 
+    def _get_validation_exclusions(self):
+        # pipeline_update moves the default flag atomically; the one-default constraint
+        # would otherwise refuse the new default before the old one is cleared.
+        return {*super()._get_validation_exclusions(), "is_default"}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("is_default") and cleaned.get("is_active") is False:
+            self.add_error("is_active", _("The default pipeline must be active."))
+        return cleaned
+
 
 class StageForm(forms.ModelForm):
     requirements = forms.MultipleChoiceField(

@@ -1,5 +1,5 @@
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, ProtectedError
 from django.utils.translation import gettext as _
 
 from salestrack.core.exceptions import ApplicationError
@@ -61,13 +61,22 @@ def stage_save(
         last_open = pipeline.stages.filter(kind=Stage.Kind.OPEN).aggregate(p=Max("position"))["p"]
         stage = Stage(pipeline=pipeline, position=(last_open or 0) + 1)
         _make_room(pipeline, stage.position)
-    elif stage.kind != data.get("kind", stage.kind) and stage.deals.exists():
-        raise ApplicationError(_("Deals are in this stage: its kind cannot change."))
+    else:
+        saved_kind = Stage.objects.values_list("kind", flat=True).get(pk=stage.pk)
+        if saved_kind != data.get("kind", saved_kind) and stage.deals.exists():
+            raise ApplicationError(_("Deals are in this stage: its kind cannot change."))
     for name, value in data.items():
         setattr(stage, name, value)
     stage.save()
+    _check_kinds(pipeline)
     _set_requirements(stage, requirements if stage.is_open else [])
     return stage
+
+
+def _check_kinds(pipeline: Pipeline) -> None:
+    kinds = set(pipeline.stages.values_list("kind", flat=True))
+    if kinds != {Stage.Kind.OPEN, Stage.Kind.WON, Stage.Kind.LOST}:
+        raise ApplicationError(_("A pipeline needs at least one open, one won and one lost stage."))
 
 
 def _make_room(pipeline: Pipeline, position: int) -> None:
@@ -102,4 +111,9 @@ def stage_delete(*, stage: Stage) -> None:
     kinds = stage.pipeline.stages.filter(kind=stage.kind).count()
     if kinds <= 1:
         raise ApplicationError(_("A pipeline needs at least one open, one won and one lost stage."))
-    stage.delete()
+    try:
+        stage.delete()
+    except ProtectedError as exc:
+        raise ApplicationError(
+            _("Deals have passed through this stage and its history refers to it: keep it.")
+        ) from exc

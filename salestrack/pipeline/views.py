@@ -1,5 +1,8 @@
+from functools import wraps
+
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, user_passes_test
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,11 +14,17 @@ from salestrack.pipeline.forms import PipelineForm, StageForm
 from salestrack.pipeline.models import Pipeline, Stage
 
 
-def _is_admin(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.role == User.Role.ADMIN)
+def admin_required(view):
+    """Pipelines are configured by administrators; others get 403 (not a login loop)."""
 
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if not (user.is_superuser or user.role == User.Role.ADMIN):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
 
-admin_required = user_passes_test(_is_admin)
+    return wrapper
 
 
 @login_required

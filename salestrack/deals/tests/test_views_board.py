@@ -208,12 +208,6 @@ def test_it_does_not_crash_on_garbage_filters(client, personas, stages):
     assert card_titles(r.content.decode()) == ["甲-线索"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: deals/views.py board() renders only 'deals/board.html#board' for htmx, but the "
-    "filter form (hx-target='#board') shows its errors outside #board, so an invalid filter "
-    "submitted by htmx is silently dropped without any message",
-    strict=True,
-)
 def test_it_explains_an_invalid_filter_submitted_by_htmx(client, personas, stages):
     deal(personas.alice, stages["Lead"], "甲-线索", "50000.00")
     client.force_login(personas.alice)

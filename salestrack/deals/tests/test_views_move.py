@@ -362,12 +362,6 @@ def test_it_redirects_a_plain_stale_post_with_the_conflict_message(client, perso
     assert unchanged(deal, stages["Lead"], version=5)
 
 
-@pytest.mark.xfail(
-    reason="BUG: deals/views.py move() passes the posted 'missing' names straight to "
-    "forms.gate_form(); an unknown name makes modelform_factory raise FieldError (500) "
-    "instead of refusing the move",
-    strict=True,
-)
 def test_it_refuses_a_tampered_missing_field_without_crashing(client, personas, stages, alice_deal):
     client.force_login(personas.alice)
 
