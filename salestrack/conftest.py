@@ -23,6 +23,12 @@ class Personas:
     admin: User
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Personas log in a lot; the production hasher would make each test take a second."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def personas(db) -> Personas:
     department = TeamFactory(name="华东大区")

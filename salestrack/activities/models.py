@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salestrack.core.models import OwnedModel
@@ -58,4 +59,4 @@ class FollowUp(OwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+        return f"{self.get_kind_display()} {timezone.localtime(self.occurred_at):%Y-%m-%d}"

@@ -26,3 +26,4 @@ class ContactFactory(factory.django.DjangoModelFactory):
     title = "采购经理"
     phone = factory.Sequence(lambda n: f"1381234{n:04d}")
     decision_role = Contact.Role.DECISION_MAKER
+    search_key = factory.LazyAttribute(lambda o: f"{pinyin_search_key(o.name)} {o.phone}".lower())
