@@ -35,5 +35,5 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "team", "is_active"]
     fieldsets = [
         *BaseUserAdmin.fieldsets,
-        (_("Sales"), {"fields": ["display_name", "team", "role", "language"]}),
+        (_("Sales profile"), {"fields": ["display_name", "team", "role", "language"]}),
     ]

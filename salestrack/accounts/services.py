@@ -18,7 +18,7 @@ def team_create(*, name: str, parent: Team | None = None) -> Team:
 def team_refresh_paths(*, team: Team) -> None:
     """Recompute `path` of a team and its whole subtree (after create or a parent change)."""
     if team.parent_id and f"/{team.pk}/" in team.parent.path:
-        raise ApplicationError(_("A team cannot be placed under its own sub-team."))
+        raise ApplicationError(_("A team cannot be placed under itself or its sub-teams."))
     prefix = team.parent.path if team.parent_id else "/"
     team.path = f"{prefix}{team.pk}/"
     team.save(update_fields=["path"])

@@ -31,7 +31,7 @@ def _check_dates(occurred_at: datetime, next_due_on: date | None) -> None:
     if occurred_at > now + timezone.timedelta(minutes=5):
         raise ApplicationError(_("A follow-up cannot happen in the future."))
     if next_due_on and next_due_on < timezone.localdate(occurred_at):
-        raise ApplicationError(_("The next follow-up cannot be due before this one happened."))
+        raise ApplicationError(_("The next follow-up cannot be due before this one."))
 
 
 @transaction.atomic
@@ -49,7 +49,7 @@ def followup_create(
     if unknown:
         raise ApplicationError(f"Unknown fields: {sorted(unknown)}")
     if deal is None and customer is None:
-        raise ApplicationError(_("A follow-up belongs to a customer or a deal."))
+        raise ApplicationError(_("A follow-up needs a customer or a deal."))
     if deal is not None:
         if customer is not None and customer.pk != deal.customer_id:
             raise ApplicationError(_("That deal belongs to another customer."))

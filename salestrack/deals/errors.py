@@ -1,4 +1,5 @@
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from salestrack.core.exceptions import ApplicationError, ConflictError
 from salestrack.deals.models import Deal
@@ -8,7 +9,8 @@ class StageGateError(ApplicationError):
     """The move needs facts that are not recorded yet; `missing` lists the deal field names."""
 
     def __init__(self, missing: list[str]):
-        labels = "、".join(str(Deal._meta.get_field(name).verbose_name) for name in missing)
+        separator = pgettext("list separator", ", ")
+        labels = separator.join(str(Deal._meta.get_field(name).verbose_name) for name in missing)
         super().__init__(_("Record these first: %(facts)s") % {"facts": labels})
         self.missing = missing
         self.extra = {"missing": missing}

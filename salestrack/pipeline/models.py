@@ -68,7 +68,7 @@ class Stage(BilingualName):
     rot_days = models.PositiveIntegerField(
         _("stalled after (days)"), default=_default_stall_days, validators=[MinValueValidator(1)]
     )
-    color = models.CharField(_("colour"), max_length=7, default="#3b82f6")
+    color = models.CharField(_("color"), max_length=7, default="#3b82f6")
 
     class Meta:
         verbose_name = _("stage")
