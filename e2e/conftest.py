@@ -14,7 +14,11 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from salestrack.conftest import PASSWORD, Personas, personas  # noqa: F401 (fixture)
+from salestrack.conftest import (  # noqa: F401 (fixtures)
+    PASSWORD,
+    fast_password_hashing,
+    personas,
+)
 from salestrack.pipeline.models import Pipeline
 
 CHROMIUM = "/usr/bin/chromium"
