@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salestrack.core.models import OwnedModel, TimeStampedModel
@@ -128,6 +129,14 @@ class Deal(OwnedModel):
     @property
     def effective_probability(self) -> int:
         return self.probability if self.probability is not None else self.stage.probability
+
+    @property
+    def is_follow_up_overdue(self) -> bool:
+        return (
+            self.status == self.Status.OPEN
+            and self.next_due_on is not None
+            and self.next_due_on < timezone.localdate()
+        )
 
 
 class DealLine(models.Model):

@@ -10,6 +10,12 @@
   document.addEventListener("click", function (evt) {
     if (evt.target.closest("[data-close-modal]")) closeModal();
   });
+  // Filter panels are open on wide screens and folded on phones.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.matchMedia("(min-width: 761px)").matches) {
+      document.querySelectorAll("details[data-open-wide]").forEach((d) => { d.open = true; });
+    }
+  });
   document.addEventListener("keydown", function (evt) {
     if (evt.key === "Escape") closeModal();
   });
