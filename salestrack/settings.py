@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "salestrack.pipeline",
     "salestrack.deals",
     "salestrack.activities",
+    "salestrack.demo",
 ]
 
 MIDDLEWARE = [
