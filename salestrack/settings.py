@@ -121,12 +121,14 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "salestrack" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+# Collected, compressed files in production; straight from the source folders when DEBUG.
+WHITENOISE_USE_FINDERS = DEBUG
 
 # Product settings
 SALESTRACK_DEFAULT_STALL_DAYS = env_int("SALESTRACK_DEFAULT_STALL_DAYS", 7)
