@@ -135,7 +135,7 @@ def seed(personas, stages) -> Seed:
         expected_close_date=today + timedelta(days=30),
         next_step="周五前给王总发送优惠后的报价",
         competitor="用友",
-        source="老客户转介绍",
+        source=Customer.Source.REFERRAL,
     )
     negotiating = _move(negotiating, alice, stages["Needs confirmed"])
     negotiating = _move(

@@ -70,7 +70,7 @@ def followup_create(
     same_thread = Q(deal=deal) if deal is not None else Q(customer=customer, deal__isnull=True)
     FollowUp.objects.filter(
         same_thread, done_at__isnull=True, occurred_at__lte=occurred_at
-    ).exclude(pk=followup.pk).update(done_at=timezone.now())
+    ).exclude(pk=followup.pk).update(done_at=occurred_at)
     _touch(customer=customer, deal=deal, followup=followup)
     return followup
 

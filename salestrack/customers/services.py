@@ -85,9 +85,15 @@ def customer_update(
     return customer
 
 
+def contact_search_key(*, name_key: str, phone: str, email: str) -> str:
+    """What contact search matches: the name's pinyin key, phone and e-mail, lower-case."""
+    return " ".join(filter(None, [name_key, phone, email])).lower()
+
+
 def _contact_search_key(contact: Contact) -> str:
-    parts = [pinyin_search_key(contact.name), contact.phone, contact.email]
-    return " ".join(filter(None, parts)).lower()
+    return contact_search_key(
+        name_key=pinyin_search_key(contact.name), phone=contact.phone, email=contact.email
+    )
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salestrack.core.models import OwnedModel, TimeStampedModel
+from salestrack.customers.models import Customer
 from salestrack.pipeline.models import PROBABILITY_CHOICES, Stage
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
@@ -67,7 +68,9 @@ class Deal(OwnedModel):
         blank=True,
         related_name="collaborating_deals",
     )
-    source = models.CharField(_("lead source"), max_length=60, blank=True)
+    source = models.CharField(
+        _("lead source"), max_length=20, choices=Customer.Source.choices, blank=True
+    )
     competitor = models.CharField(_("competitor"), max_length=120, blank=True)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
     lost_reason = models.CharField(_("lost reason"), max_length=300, blank=True)

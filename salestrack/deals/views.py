@@ -199,7 +199,7 @@ def create(request):
     initial = {}
     if request.GET.get("customer", "").isdigit():
         customer = customer_get_for_user(user=request.user, pk=int(request.GET["customer"]))
-        initial = {"customer": customer.pk, "source": customer.get_source_display()}
+        initial = {"customer": customer.pk, "source": customer.source}
     form = DealCreateForm(
         request.POST or None, user=request.user, customers=customers, initial=initial
     )

@@ -27,6 +27,7 @@ from salestrack.activities.models import FollowUp
 from salestrack.core.money import quantize_cny
 from salestrack.core.text import pinyin_search_key
 from salestrack.customers.models import Contact, Customer
+from salestrack.customers.services import contact_search_key
 from salestrack.deals.gates import stages_left_by_move
 from salestrack.deals.models import Deal, DealLine, StageChange
 from salestrack.demo import words as W
@@ -253,8 +254,7 @@ def _contact_plan(ctx: PlanContext, customer: Customer, brand: str, *, first: bo
         wechat=wechat,
         decision_role=role,
         preferences=rng.choice(W.CONTACT_PREFERENCES),
-        # The format of customers.services._contact_search_key.
-        search_key=" ".join(filter(None, [ctx.search_key(name), phone, email])),
+        search_key=contact_search_key(name_key=ctx.search_key(name), phone=phone, email=email),
     )
 
 
@@ -313,7 +313,7 @@ def _deal_plan(
         stage_id=path[-1].pk,
         status=outcome,
         amount=amount,
-        source=W.SOURCE_LABELS[customer.source] if rng.random() < 0.8 else "",
+        source=customer.source if rng.random() < 0.8 else "",
         owner_id=owner.pk,
         team_id=owner.team_id,
         stage_entered_at=times[-1],
@@ -357,7 +357,7 @@ def _deal_plan(
         "users": users,
         "product": title_word,
         "amount": f"{amount / 10000:.1f}",
-        "source": deal.source or "官网咨询",
+        "source": W.SOURCE_LABELS.get(deal.source, "官网咨询"),
         "requirement": rng.choice(W.REQUIREMENTS).format(users=users, competitor="金蝶"),
     }
     followups = deal_followups(ctx, deal, owner, path, times, outcome, stalled, context)

@@ -75,7 +75,7 @@ def create_data(pipeline, customer, owner, **changes) -> dict:
         "expected_close_date": "2030-06-30",
         "probability": "",
         "owner": owner.pk,
-        "source": "展会",
+        "source": "trade_show",
         "competitor": "",
         "next_step": "安排演示",
     }
