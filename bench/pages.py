@@ -180,17 +180,14 @@ def cases(scale: int) -> list[tuple[str, str, list[tuple[str, list]]]]:
         ),
     ]
     like = f"%{initials}%"
-    search_where = (
-        "WHERE c.search_key LIKE %s OR EXISTS (SELECT 1 FROM customers_contact k "
-        "WHERE k.customer_id = c.id AND (k.search_key LIKE %s OR k.name LIKE %s))"
-    )
+    search_where = "WHERE c.search_key LIKE %s"
     search_sql = [
         (
             f"SELECT c.*, u.display_name FROM customers_customer c JOIN accounts_user u "
             f"ON u.id = c.owner_id {search_where} ORDER BY c.updated_at DESC LIMIT 50",
-            [like, like, like],
+            [like],
         ),
-        (f"SELECT COUNT(*) FROM customers_customer c {search_where}", [like, like, like]),
+        (f"SELECT COUNT(*) FROM customers_customer c {search_where}", [like]),
     ]
     return [
         ("board", f"/deals/board/?pipeline={pipeline.pk}", board_sql),

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salestrack.access.scope import visible_users
 from salestrack.accounts.models import User
+from salestrack.core.widgets import FastSelect
 from salestrack.customers.models import Contact, Customer
 
 
@@ -22,7 +23,7 @@ class CustomerForm(forms.ModelForm):
             "owner",
             "pain_points",
         ]
-        widgets = {"pain_points": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"pain_points": forms.Textarea(attrs={"rows": 3}), "owner": FastSelect}
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,19 +64,26 @@ class ContactForm(forms.ModelForm):
 class CustomerFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     tier = forms.ChoiceField(
-        label=_("tier"), choices=[("", _("Any")), *Customer.Tier.choices], required=False
+        label=_("tier"),
+        choices=[("", _("Any")), *Customer.Tier.choices],
+        required=False,
+        widget=FastSelect,
     )
     source = forms.ChoiceField(
         label=_("source channel"),
         choices=[("", _("Any")), *Customer.Source.choices],
         required=False,
+        widget=FastSelect,
     )
     industry = forms.CharField(label=_("industry"), required=False, max_length=60)
     region = forms.CharField(label=_("region"), required=False, max_length=60)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=User.objects.none(), required=False, widget=FastSelect
+    )
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
+        widget=FastSelect,
         choices=[
             ("updated", _("Recently updated")),
             ("name", _("Name")),

@@ -48,8 +48,9 @@ class Customer(OwnedModel):
     last_activity_at = models.DateTimeField(
         _("last activity"), null=True, blank=True, editable=False
     )
-    # Lower-case pinyin initials and full pinyin of `name`, written by customer services.
-    search_key = models.CharField(max_length=600, blank=True, editable=False)
+    # What customer search matches, lower-case: the name with its pinyin initials and full
+    # pinyin, then every contact's name keys, phone and e-mail (customers.services keeps it).
+    search_key = models.TextField(blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:

@@ -1,8 +1,8 @@
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from salestrack.access.scope import get_for_user, scope_queryset
 from salestrack.accounts.models import User
-from salestrack.customers.models import Contact, Customer
+from salestrack.customers.models import Customer
 
 SORTS = {"updated": "-updated_at", "name": "name", "tier": "tier", "activity": "-last_activity_at"}
 
@@ -16,12 +16,8 @@ def customer_get_for_user(*, user: User, pk: int) -> Customer:
 
 
 def customer_search_condition(q: str) -> Q:
-    """Name, pinyin initials/full pinyin, contact name, phone or e-mail."""
-    q = q.strip().lower()
-    contact_match = Contact.objects.filter(customer=OuterRef("pk")).filter(
-        Q(search_key__contains=q) | Q(name__contains=q)
-    )
-    return Q(search_key__contains=q) | Q(Exists(contact_match))
+    """Name, pinyin initials/full pinyin, contact name, phone or e-mail: one denormalised key."""
+    return Q(search_key__contains=q.strip().lower())
 
 
 def customer_list(

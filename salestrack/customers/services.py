@@ -71,7 +71,10 @@ def customer_update(
     _clean(customer, list(data))
     values = {name: getattr(customer, name) for name in data}
     if "name" in data:
-        values["search_key"] = pinyin_search_key(customer.name)
+        contact_keys = list(customer.contacts.values_list("search_key", flat=True))
+        values["search_key"] = customer_search_key(
+            name_key=pinyin_search_key(customer.name), contact_keys=contact_keys
+        )
     if "owner" in data:
         values["team_id"] = customer.owner.team_id
     updated = Customer.objects.filter(pk=customer.pk, version=expected_version).update(
@@ -90,6 +93,17 @@ def contact_search_key(*, name_key: str, phone: str, email: str) -> str:
     return " ".join(filter(None, [name_key, phone, email])).lower()
 
 
+def customer_search_key(*, name_key: str, contact_keys: list[str]) -> str:
+    return " | ".join(filter(None, [name_key, *contact_keys]))
+
+
+def customer_refresh_search_key(customer: Customer) -> None:
+    contact_keys = list(customer.contacts.order_by("id").values_list("search_key", flat=True))
+    key = customer_search_key(name_key=pinyin_search_key(customer.name), contact_keys=contact_keys)
+    Customer.objects.filter(pk=customer.pk).update(search_key=key, updated_at=timezone.now())
+    customer.search_key = key
+
+
 def _contact_search_key(contact: Contact) -> str:
     return contact_search_key(
         name_key=pinyin_search_key(contact.name), phone=contact.phone, email=contact.email
@@ -103,7 +117,7 @@ def contact_create(*, customer: Customer, actor: User, name: str, **data: Any) -
     _clean(contact, ["name", *data])
     contact.search_key = _contact_search_key(contact)
     contact.save()
-    Customer.objects.filter(pk=customer.pk).update(updated_at=timezone.now())
+    customer_refresh_search_key(customer)
     return contact
 
 
@@ -115,9 +129,12 @@ def contact_update(*, contact: Contact, actor: User, data: dict[str, Any]) -> Co
     _clean(contact, list(data))
     contact.search_key = _contact_search_key(contact)
     contact.save()
+    customer_refresh_search_key(contact.customer)
     return contact
 
 
 @transaction.atomic
 def contact_delete(*, contact: Contact, actor: User) -> None:
+    customer = contact.customer
     contact.delete()
+    customer_refresh_search_key(customer)

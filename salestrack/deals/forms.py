@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salestrack.access.scope import visible_users
 from salestrack.accounts.models import User
+from salestrack.core.widgets import FastSelect
 from salestrack.customers.models import Contact
 from salestrack.deals.models import Deal, DealLine, Product
 from salestrack.pipeline.models import Pipeline, Stage
@@ -31,7 +32,7 @@ class DealForm(forms.ModelForm):
             "competitor",
             "next_step",
         ]
-        widgets = {"expected_close_date": DATE}
+        widgets = {"expected_close_date": DATE, "customer": FastSelect, "owner": FastSelect}
 
     def __init__(self, *args, user: User, customers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,7 +91,9 @@ class DealCreateForm(DealForm):
 
 
 class DealMoveForm(forms.Form):
-    to_stage = forms.ModelChoiceField(label=_("Move to"), queryset=Stage.objects.none())
+    to_stage = forms.ModelChoiceField(
+        label=_("Move to"), queryset=Stage.objects.none(), widget=FastSelect
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, deal: Deal, **kwargs):
@@ -133,13 +136,18 @@ class DealLineForm(forms.ModelForm):
 class DealFilterForm(forms.Form):
     SCOPES = [("all", _("All I can see")), ("mine", _("Mine")), ("team", _("My team"))]
 
-    scope = forms.ChoiceField(label=_("Show"), choices=SCOPES, required=False)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    scope = forms.ChoiceField(label=_("Show"), choices=SCOPES, required=False, widget=FastSelect)
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=User.objects.none(), required=False, widget=FastSelect
+    )
     min_amount = forms.DecimalField(label=_("Amount from"), min_value=0, required=False)
     max_amount = forms.DecimalField(label=_("Amount to"), min_value=0, required=False)
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("Any")), *Deal.Status.choices], required=False
+        label=_("Status"),
+        choices=[("", _("Any")), *Deal.Status.choices],
+        required=False,
+        widget=FastSelect,
     )
 
     def __init__(self, *args, user: User, **kwargs):

@@ -115,6 +115,8 @@ class Deal(OwnedModel):
             models.Index(fields=["owner", "stage", "stage_entered_at"], name="deal_owner_stage"),
             # deal_board_cards for managers (team subtree)
             models.Index(fields=["team", "stage", "stage_entered_at"], name="deal_team_stage"),
+            # deal_board_totals: count and sum per stage read from the index alone
+            models.Index(fields=["pipeline", "stage", "amount"], name="deal_board_totals"),
             # deal_list default ordering
             models.Index(fields=["-updated_at", "-id"], name="deal_updated"),
             models.Index(fields=["owner", "-updated_at", "-id"], name="deal_owner_updated"),

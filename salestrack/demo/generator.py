@@ -27,7 +27,7 @@ from salestrack.activities.models import FollowUp
 from salestrack.core.money import quantize_cny
 from salestrack.core.text import pinyin_search_key
 from salestrack.customers.models import Contact, Customer
-from salestrack.customers.services import contact_search_key
+from salestrack.customers.services import contact_search_key, customer_search_key
 from salestrack.deals.gates import stages_left_by_move
 from salestrack.deals.models import Deal, DealLine, StageChange
 from salestrack.demo import words as W
@@ -200,6 +200,9 @@ def _customer_plan(ctx: PlanContext, chunk: _Chunk, *, tier: str, n_deals: int) 
     )
     n_contacts = rng.choices((1, 2, 3), weights=(35, 40, 25))[0]
     contacts = [_contact_plan(ctx, customer, brand, first=i == 0) for i in range(n_contacts)]
+    customer.search_key = customer_search_key(
+        name_key=customer.search_key, contact_keys=[c.search_key for c in contacts]
+    )
     chunk.customers.append(customer)
     chunk.contacts.extend(contacts)
 

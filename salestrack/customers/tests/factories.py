@@ -3,6 +3,7 @@ import factory
 from salestrack.core.tests.factories import UserFactory
 from salestrack.core.text import pinyin_search_key
 from salestrack.customers.models import Contact, Customer
+from salestrack.customers.services import customer_refresh_search_key
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):
@@ -20,6 +21,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
 class ContactFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Contact
+        skip_postgeneration_save = True
 
     customer = factory.SubFactory(CustomerFactory)
     name = factory.Sequence(lambda n: f"王{n}")
@@ -27,3 +29,8 @@ class ContactFactory(factory.django.DjangoModelFactory):
     phone = factory.Sequence(lambda n: f"1381234{n:04d}")
     decision_role = Contact.Role.DECISION_MAKER
     search_key = factory.LazyAttribute(lambda o: f"{pinyin_search_key(o.name)} {o.phone}".lower())
+
+    @factory.post_generation
+    def refresh_customer_key(obj, create, extracted, **kwargs):
+        if create:
+            customer_refresh_search_key(obj.customer)
