@@ -87,7 +87,9 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'salestrack.sqlite3'}"),
-        conn_max_age=env_int("SALESTRACK_DB_CONN_MAX_AGE", 0),
+        # Persistent connections: a new PostgreSQL connection costs more than most pages.
+        conn_max_age=env_int("SALESTRACK_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):

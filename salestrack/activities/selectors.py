@@ -3,7 +3,7 @@ from datetime import date
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from salestrack.access.scope import get_for_user, scope_queryset
+from salestrack.access.scope import get_for_user, scope_filter, scope_queryset
 from salestrack.accounts.models import User
 from salestrack.activities.models import FollowUp
 from salestrack.deals.models import Deal
@@ -41,14 +41,17 @@ def _bucket(due: date, today: date) -> str:
 def followup_timeline(
     *, user: User, customer_id: int | None = None, deal_id: int | None = None, limit: int = 100
 ) -> QuerySet[FollowUp]:
-    visible_deals = scope_queryset(user, Deal.objects.all()).values("pk")
-    qs = FollowUp.objects.select_related("owner", "deal").filter(
-        Q(deal__isnull=True) | Q(deal__in=visible_deals)
-    )
-    if customer_id is not None:
-        qs = qs.filter(customer_id=customer_id)
+    """Newest first. The caller has already checked access to the customer or deal; on a
+    customer's timeline, follow-ups on deals outside the user's scope are left out."""
+    qs = FollowUp.objects.select_related("owner", "deal")
     if deal_id is not None:
         qs = qs.filter(deal_id=deal_id)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+        condition = scope_filter(user)
+        if condition is not None:
+            visible = Deal.objects.filter(condition, customer_id=customer_id).values("pk")
+            qs = qs.filter(Q(deal__isnull=True) | Q(deal__in=visible))
     return qs.order_by("-occurred_at", "-id")[:limit]
 
 

@@ -1,6 +1,7 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from salestrack.accounts.models import User
 from salestrack.demo.generator import DEFAULT_SEED, DemoResult, demo_data_exists, demo_seed
@@ -46,6 +47,10 @@ class Command(BaseCommand):
             seed=seed,
             progress=self._progress if deals >= PROGRESS_FROM_DEALS else None,
         )
+        with connection.cursor() as cursor:
+            # Fresh planner statistics (and PostgreSQL's visibility map) after a bulk load.
+            vacuum = "VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE"
+            cursor.execute(vacuum)
         self._report(result, time.monotonic() - started)
 
     def _progress(self, done: int, total: int) -> None:
