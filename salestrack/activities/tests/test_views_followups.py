@@ -5,12 +5,11 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.html import escape
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from salestrack.activities.models import FollowUp
 from salestrack.activities.tests.factories import FollowUpFactory
+from salestrack.core.tests.i18n import zh
 from salestrack.customers.tests.factories import CustomerFactory
 from salestrack.deals.tests.factories import DealFactory
 
@@ -20,18 +19,6 @@ CREATE = reverse("activities:create")
 MINE = reverse("activities:mine")
 HTMX = {"HTTP_HX_REQUEST": "true"}
 GROUPS = ("overdue", "today", "upcoming")
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def zh(message: str, **params) -> str:
-    """`message` as a zh-hans user reads it in the page: translated when compiled, escaped."""
-    with translation.override("zh-hans"):
-        text = gettext(message)
-    return escape(text % params if params else text)
 
 
 def local(dt) -> str:

@@ -5,11 +5,9 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
-from django.utils.html import escape
-from django.utils.translation import gettext
 
 from salestrack.activities.tests.factories import FollowUpFactory
+from salestrack.core.tests.i18n import zh
 from salestrack.customers.models import Contact, Customer
 from salestrack.customers.services import contact_create
 from salestrack.customers.tests.factories import ContactFactory, CustomerFactory
@@ -19,18 +17,6 @@ pytestmark = pytest.mark.django_db
 
 LIST = reverse("customers:list")
 CREATE = reverse("customers:create")
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def zh(message: str, **params) -> str:
-    """`message` as a zh-hans user reads it in the page: translated when compiled, escaped."""
-    with translation.override("zh-hans"):
-        text = gettext(message)
-    return escape(text % params if params else text)
 
 
 def names(html: str) -> list[str]:

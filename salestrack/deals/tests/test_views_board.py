@@ -6,28 +6,15 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.html import escape
-from django.utils.translation import gettext
+from django.utils import timezone
 
+from salestrack.core.tests.i18n import zh
 from salestrack.customers.tests.factories import CustomerFactory
 from salestrack.deals.tests.factories import DealFactory
 
 pytestmark = pytest.mark.django_db
 
 BOARD = reverse("deals:board")
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def zh(message: str, **params) -> str:
-    """`message` as a zh-hans user reads it in the page: translated when compiled, escaped."""
-    with translation.override("zh-hans"):
-        text = gettext(message)
-    return escape(text % params if params else text)
 
 
 def deal(owner, stage, title, amount="100000.00", days_in_stage=1):

@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
-from django.utils.translation import gettext
 
 from salestrack.activities.tests.factories import FollowUpFactory
+from salestrack.core.tests.i18n import zh
 from salestrack.customers.tests.factories import CustomerFactory
 from salestrack.deals.errors import deal_conflict
 from salestrack.deals.models import Deal, DealLine, StageChange
@@ -21,18 +21,6 @@ pytestmark = pytest.mark.django_db
 
 LIST = reverse("deals:list")
 CREATE = reverse("deals:create")
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def zh(message: str, **params) -> str:
-    """`message` as a zh-hans user reads it in the page: translated when compiled, escaped."""
-    with translation.override("zh-hans"):
-        text = gettext(message)
-    return escape(text % params if params else text)
 
 
 def titles(html: str) -> list[str]:

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
-from django.utils.translation import gettext
 
+from salestrack.core.tests.i18n import zh
 from salestrack.customers.tests.factories import ContactFactory, CustomerFactory
 from salestrack.deals.errors import deal_conflict
 from salestrack.deals.models import Deal, StageChange
@@ -18,18 +18,6 @@ from salestrack.pipeline.services import pipeline_create
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def zh(message: str, **params) -> str:
-    """`message` as a zh-hans user reads it in the page: translated when compiled, escaped."""
-    with translation.override("zh-hans"):
-        text = gettext(message)
-    return escape(text % params if params else text)
 
 
 def conflict_message() -> str:

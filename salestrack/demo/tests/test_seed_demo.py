@@ -31,11 +31,6 @@ pytestmark = pytest.mark.django_db
 LOST_REASONS = {reason for reason, _ in words.LOST_REASONS}
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def seeded(pipeline):
     return demo_seed(deals=60, seed=7)

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
-from django.utils.translation import gettext
 
+from salestrack.core.tests.i18n import zh
 from salestrack.customers.tests.factories import CustomerFactory
 from salestrack.deals.services import deal_move_stage
 from salestrack.deals.tests.factories import DealFactory
@@ -15,18 +15,6 @@ pytestmark = pytest.mark.django_db
 
 LIST = reverse("pipeline:list")
 CREATE = reverse("pipeline:create")
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def zh(message: str, **params) -> str:
-    """`message` as a zh-hans user reads it in the page: translated when compiled, escaped."""
-    with translation.override("zh-hans"):
-        text = gettext(message)
-    return escape(text % params if params else text)
 
 
 def stage_data(stage: Stage | None = None, **changes) -> dict:
