@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from salestrack.access.scope import get_for_user, scope_queryset
 from salestrack.accounts.models import User
+from salestrack.core.urls import fast_url, fast_url_plain
 from salestrack.deals.models import Deal, StageChange
 from salestrack.pipeline.models import Pipeline, Stage
 
@@ -114,6 +115,9 @@ def deal_board_cards(
 def decorate_card(deal: Deal) -> Deal:
     deal.days_in_stage = days_between(deal.stage_entered_at)
     deal.stalled = deal.stage.is_open and deal.days_in_stage > deal.stage.rot_days
+    deal.detail_url = fast_url("deals:detail", deal.pk)
+    deal.move_url = fast_url("deals:move", deal.pk)
+    deal.followup_url = f"{fast_url_plain('activities:create')}?deal={deal.pk}"
     return deal
 
 
