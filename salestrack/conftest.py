@@ -29,6 +29,21 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def axes_off(settings):
+    """Login lock-out stays out of tests that call authenticate() without a request.
+
+    force_login never goes through authenticate(); tests of the lock-out use the `axes` fixture.
+    """
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture
+def axes(settings):
+    """django-axes switched on, as in production."""
+    settings.AXES_ENABLED = True
+
+
 @pytest.fixture
 def personas(db) -> Personas:
     department = TeamFactory(name="华东大区")

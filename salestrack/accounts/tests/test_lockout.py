@@ -1,0 +1,85 @@
+"""Login lock-out (django-axes): 5 wrong passwords per username + IP lock the account."""
+
+import pytest
+from axes.models import AccessAttempt
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
+
+from salestrack.accounts.forms import LoginForm
+from salestrack.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = reverse("accounts:login")
+BOARD = reverse("deals:board")
+
+
+def locked_message() -> str:
+    with translation.override("zh-hans"):
+        return escape(LoginForm.error_messages["locked_out"] % {"minutes": 30})
+
+
+def fail(client, username="alice", times=5, **extra):
+    for _ in range(times):
+        r = client.post(LOGIN, {"username": username, "password": "wrong"}, **extra)
+    return r
+
+
+def test_it_locks_after_five_wrong_passwords(client, personas, axes):
+    r = fail(client, times=4)
+    assert r.status_code == 200
+    assert not AccessAttempt.objects.filter(failures_since_start__gte=5).exists()
+
+    r = fail(client, times=1)
+
+    assert r.status_code == 429
+    assert AccessAttempt.objects.get(username="alice").failures_since_start == 5
+
+
+def test_it_refuses_the_right_password_with_a_clear_message(client, personas, axes):
+    fail(client)
+
+    r = client.post(LOGIN, {"username": "alice", "password": PASSWORD})
+
+    assert r.status_code == 429
+    html = r.content.decode()
+    assert 'name="password"' in html  # the login page, not a bare error page
+    assert locked_message() in html
+    assert client.get(BOARD).status_code == 302
+
+
+def test_it_locks_per_username_and_address(client, personas, axes):
+    fail(client)
+
+    other_user = client.post(LOGIN, {"username": "bob", "password": PASSWORD})
+    other_address = client.post(
+        LOGIN, {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9"
+    )
+
+    assert other_user.status_code == 302
+    assert other_address.status_code == 302
+
+
+def test_it_lets_an_admin_reset_the_lock(client, personas, axes):
+    fail(client)
+
+    call_command("axes_reset", verbosity=0)
+    r = client.post(LOGIN, {"username": "alice", "password": PASSWORD})
+
+    assert r.status_code == 302
+    assert r["Location"] == BOARD
+
+
+def test_it_reads_the_limit_from_settings(client, personas, axes, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+
+    assert fail(client, times=2).status_code == 429
+
+
+def test_force_login_is_not_affected(client, personas, axes):
+    fail(client)
+    client.force_login(personas.alice)
+
+    assert client.get(BOARD).status_code == 200
