@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "salestrack.core",
     "salestrack.accounts",
     "salestrack.access",
+    "salestrack.audit",
     "salestrack.customers",
     "salestrack.pipeline",
     "salestrack.deals",

@@ -9,5 +9,6 @@ urlpatterns = [
     path("pipelines/", include("salestrack.pipeline.urls")),
     path("deals/", include("salestrack.deals.urls")),
     path("followups/", include("salestrack.activities.urls")),
+    path("audit/", include("salestrack.audit.urls")),
     path("admin/", admin.site.urls),
 ]

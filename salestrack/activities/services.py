@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 
 from salestrack.accounts.models import User
 from salestrack.activities.models import FollowUp
+from salestrack.audit.models import AuditEntry
+from salestrack.audit.services import audit_diff, audit_record, audit_snapshot
 from salestrack.core.exceptions import ApplicationError
 from salestrack.customers.models import Customer
 from salestrack.deals.models import Deal
@@ -72,6 +74,13 @@ def followup_create(
         same_thread, done_at__isnull=True, occurred_at__lte=occurred_at
     ).exclude(pk=followup.pk).update(done_at=occurred_at)
     _touch(customer=customer, deal=deal, followup=followup)
+    created = ["customer", "deal", "occurred_at", "summary", *data]
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        obj=followup,
+        changes=audit_diff({}, audit_snapshot(followup, created)),
+    )
     return followup
 
 
@@ -89,8 +98,12 @@ def _touch(*, customer: Customer, deal: Deal | None, followup: FollowUp) -> None
 
 @transaction.atomic
 def followup_mark_done(*, followup: FollowUp, actor: User) -> FollowUp:
+    before = audit_snapshot(followup, ["done_at"])
     FollowUp.objects.filter(pk=followup.pk, done_at__isnull=True).update(done_at=timezone.now())
     followup.refresh_from_db()
+    changes = audit_diff(before, audit_snapshot(followup, ["done_at"]))
+    if changes:
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=followup, changes=changes)
     if followup.deal_id:
         Deal.objects.filter(pk=followup.deal_id, next_due_on=followup.next_due_on).update(
             next_due_on=None

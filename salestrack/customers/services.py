@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salestrack.accounts.models import User
+from salestrack.audit.models import AuditEntry
+from salestrack.audit.services import audit_diff, audit_record, audit_snapshot
 from salestrack.core.exceptions import ApplicationError, ConflictError
 from salestrack.core.text import pinyin_search_key
 from salestrack.customers.models import Contact, Customer
@@ -58,6 +60,12 @@ def customer_create(*, actor: User, name: str, owner: User | None = None, **data
     _clean(customer, ["name", *data])
     customer.search_key = pinyin_search_key(customer.name)
     customer.save()
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        obj=customer,
+        changes=audit_diff({}, audit_snapshot(customer, ["name", *data])),
+    )
     return customer
 
 
@@ -66,6 +74,7 @@ def customer_update(
     *, customer: Customer, actor: User, expected_version: int, data: dict[str, Any]
 ) -> Customer:
     _check_fields(data, CUSTOMER_FIELDS)
+    before = audit_snapshot(customer, list(data))
     for name, value in data.items():
         setattr(customer, name, value)
     _clean(customer, list(data))
@@ -85,6 +94,12 @@ def customer_update(
             _("Someone else changed this customer after you opened it. Reload to see it.")
         )
     customer.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=customer,
+        changes=audit_diff(before, audit_snapshot(customer, list(data))),
+    )
     return customer
 
 
@@ -118,23 +133,49 @@ def contact_create(*, customer: Customer, actor: User, name: str, **data: Any) -
     contact.search_key = _contact_search_key(contact)
     contact.save()
     customer_refresh_search_key(customer)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        obj=contact,
+        changes=audit_diff({}, audit_snapshot(contact, ["name", *data])),
+        extra={"customer_id": customer.pk},
+    )
     return contact
 
 
 @transaction.atomic
 def contact_update(*, contact: Contact, actor: User, data: dict[str, Any]) -> Contact:
     _check_fields(data, CONTACT_FIELDS)
+    before = audit_snapshot(contact, list(data))
     for name, value in data.items():
         setattr(contact, name, value)
     _clean(contact, list(data))
     contact.search_key = _contact_search_key(contact)
     contact.save()
     customer_refresh_search_key(contact.customer)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=contact,
+        changes=audit_diff(before, audit_snapshot(contact, list(data))),
+        extra={"customer_id": contact.customer_id},
+    )
     return contact
 
 
 @transaction.atomic
 def contact_delete(*, contact: Contact, actor: User) -> None:
     customer = contact.customer
+    before = audit_snapshot(contact, ["name", *CONTACT_FIELDS])
+    contact_id, label = contact.pk, str(contact)
     contact.delete()
     customer_refresh_search_key(customer)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.DELETE,
+        object_type=Contact._meta.label_lower,
+        object_id=contact_id,
+        object_label=label,
+        changes=audit_diff(before, {}),
+        extra={"customer_id": customer.pk},
+    )

@@ -6,6 +6,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from salestrack.activities.selectors import followup_timeline
+from salestrack.audit.models import AuditEntry
+from salestrack.audit.selectors import audit_history_for
+from salestrack.audit.services import audit_record
 from salestrack.core.exceptions import ApplicationError, ConflictError
 from salestrack.core.pagination import paginate_by_ids
 from salestrack.customers import services
@@ -41,6 +44,7 @@ def list_view(request):
 @require_GET
 def detail(request, pk: int):
     customer = customer_get_for_user(user=request.user, pk=pk)
+    audit_record(actor=request.user, action=AuditEntry.Action.VIEW, obj=customer, request=request)
     deals = (
         deal_queryset(user=request.user)
         .filter(customer=customer)
@@ -53,6 +57,7 @@ def detail(request, pk: int):
         "deals": deals,
         "followups": followup_timeline(user=request.user, customer_id=customer.pk),
         "contact_form": ContactForm(),
+        "audit_entries": audit_history_for(customer),
     }
     return render(request, "customers/detail.html", context)
 

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salestrack.accounts.models import User
+from salestrack.audit.models import AuditEntry
+from salestrack.audit.services import audit_diff, audit_record, audit_snapshot
 from salestrack.core.exceptions import ApplicationError
 from salestrack.core.money import quantize_cny
 from salestrack.customers.models import Customer
@@ -131,6 +133,15 @@ def deal_create(
     if collaborators:
         deal.collaborators.set(collaborators)
     _record_stage_entry(deal=deal, from_stage=None, to_stage=stage, actor=actor, at=now)
+    created = ["title", "customer", "pipeline", "stage", "owner", "amount", *fields]
+    if collaborators:
+        created.append("collaborators")
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        obj=deal,
+        changes=audit_diff({}, audit_snapshot(deal, list(dict.fromkeys(created)))),
+    )
     return deal
 
 
@@ -139,6 +150,8 @@ def deal_update(*, deal: Deal, actor: User, expected_version: int, data: dict[st
     unknown = set(data) - set(EDITABLE_FIELDS) - {"collaborators"}
     if unknown:
         raise ApplicationError(f"Unknown deal fields: {sorted(unknown)}")
+    audited = list(data)
+    before = audit_snapshot(deal, audited)
     collaborators = data.pop("collaborators", None)
     if "amount" in data and deal.lines.exists() and data["amount"] != deal.amount:
         raise ApplicationError(
@@ -153,6 +166,12 @@ def deal_update(*, deal: Deal, actor: User, expected_version: int, data: dict[st
     deal = _cas_update(deal, expected_version, values)
     if collaborators is not None:
         deal.collaborators.set(collaborators)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=deal,
+        changes=audit_diff(before, audit_snapshot(deal, audited)),
+    )
     return deal
 
 
@@ -183,6 +202,7 @@ def deal_move_stage(
     if missing:
         raise StageGateError(missing)
     from_stage = deal.stage
+    before = audit_snapshot(deal, ["stage", "status", *facts])
     now = timezone.now()
     values = {name: getattr(deal, name) for name in facts}
     deal = _cas_update(
@@ -197,6 +217,18 @@ def deal_move_stage(
         },
     )
     _record_stage_entry(deal=deal, from_stage=from_stage, to_stage=to_stage, actor=actor, at=now)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=deal,
+        changes=audit_diff(before, audit_snapshot(deal, ["stage", "status", *facts])),
+        extra={
+            "event": "move_stage",
+            "from_stage": {"id": from_stage.pk, "name": str(from_stage), "kind": from_stage.kind},
+            "to_stage": {"id": to_stage.pk, "name": str(to_stage), "kind": to_stage.kind},
+            "facts": facts,
+        },
+    )
     return deal
 
 
@@ -241,12 +273,38 @@ def deal_line_add(
         ) from exc
     line.total = _line_total(quantity, unit_price, discount)
     line.save()
+    before = audit_snapshot(deal, ["amount"])
     _deal_recalculate_amount(deal)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=deal,
+        changes=audit_diff(before, audit_snapshot(deal, ["amount"])),
+        extra={"event": "line_add", "line": _line_facts(line)},
+    )
     return line
+
+
+def _line_facts(line: DealLine) -> dict[str, Any]:
+    return {
+        "id": line.pk,
+        "product": str(line.product),
+        **audit_snapshot(line, ["product", "quantity", "unit_price", "discount", "total"]),
+    }
 
 
 @transaction.atomic
 def deal_line_remove(*, line: DealLine, actor: User) -> Deal:
     deal = line.deal
+    facts = _line_facts(line)
+    before = audit_snapshot(deal, ["amount"])
     line.delete()
-    return _deal_recalculate_amount(deal)
+    deal = _deal_recalculate_amount(deal)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=deal,
+        changes=audit_diff(before, audit_snapshot(deal, ["amount"])),
+        extra={"event": "line_remove", "line": facts},
+    )
+    return deal

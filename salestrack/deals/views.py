@@ -7,6 +7,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from salestrack.activities.selectors import followup_timeline
+from salestrack.audit.models import AuditEntry
+from salestrack.audit.selectors import audit_history_for
+from salestrack.audit.services import audit_record
 from salestrack.core.exceptions import ApplicationError, ConflictError
 from salestrack.core.pagination import paginate_by_ids
 from salestrack.customers.selectors import customer_get_for_user, customer_queryset
@@ -179,6 +182,7 @@ def list_view(request):
 @require_GET
 def detail(request, pk: int):
     deal = deal_get_for_user(user=request.user, pk=pk)
+    audit_record(actor=request.user, action=AuditEntry.Action.VIEW, obj=deal, request=request)
     history = deal_stage_history(deal=deal)
     context = {
         "deal": deal,
@@ -189,6 +193,7 @@ def detail(request, pk: int):
         "line_form": DealLineForm(),
         "move_form": DealMoveForm(deal=deal),
         "collaborators": deal.collaborators.all(),
+        "audit_entries": audit_history_for(deal),
     }
     return render(request, "deals/detail.html", context)
 

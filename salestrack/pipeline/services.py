@@ -2,12 +2,15 @@ from django.db import transaction
 from django.db.models import Max, ProtectedError
 from django.utils.translation import gettext as _
 
+from salestrack.accounts.models import User
+from salestrack.audit.models import AuditEntry
+from salestrack.audit.services import audit_diff, audit_record, audit_snapshot
 from salestrack.core.exceptions import ApplicationError
 from salestrack.pipeline.models import Pipeline, Stage, StageRequirement
 
 
 @transaction.atomic
-def pipeline_create(*, name: str, name_en: str = "") -> Pipeline:
+def pipeline_create(*, name: str, name_en: str = "", actor: User | None = None) -> Pipeline:
     """A new pipeline starts with a first open stage and the two closing stages."""
     pipeline = Pipeline.objects.create(name=name, name_en=name_en)
     Stage.objects.create(pipeline=pipeline, name="线索", name_en="Lead", position=0, probability=10)
@@ -29,11 +32,20 @@ def pipeline_create(*, name: str, name_en: str = "") -> Pipeline:
         probability=0,
         color="#ef4444",
     )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        obj=pipeline,
+        changes=audit_diff({}, audit_snapshot(pipeline, ["name", "name_en"])),
+        extra={"stages": [str(s) for s in pipeline.stages.order_by("position")]},
+    )
     return pipeline
 
 
 @transaction.atomic
-def pipeline_update(*, pipeline: Pipeline, data: dict) -> Pipeline:
+def pipeline_update(*, pipeline: Pipeline, data: dict, actor: User | None = None) -> Pipeline:
+    audited = ["name", "name_en", "is_active", "is_default"]
+    before = audit_snapshot(Pipeline.objects.get(pk=pipeline.pk), audited)
     for name in ("name", "name_en", "is_active"):
         if name in data:
             setattr(pipeline, name, data[name])
@@ -41,6 +53,9 @@ def pipeline_update(*, pipeline: Pipeline, data: dict) -> Pipeline:
         Pipeline.objects.exclude(pk=pipeline.pk).update(is_default=False)
         pipeline.is_default = True
     pipeline.save()
+    changes = audit_diff(before, audit_snapshot(pipeline, audited))
+    if changes:
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=pipeline, changes=changes)
     return pipeline
 
 
@@ -54,9 +69,16 @@ def _set_requirements(stage: Stage, fields: list[str]) -> None:
 
 @transaction.atomic
 def stage_save(
-    *, pipeline: Pipeline, data: dict, requirements: list[str], stage: Stage | None = None
+    *,
+    pipeline: Pipeline,
+    data: dict,
+    requirements: list[str],
+    stage: Stage | None = None,
+    actor: User | None = None,
 ) -> Stage:
     """Create or update a stage; open stages are placed before the closing ones."""
+    created = stage is None
+    before = {} if created else _stage_snapshot(Stage.objects.get(pk=stage.pk), list(data))
     if stage is None:
         last_open = pipeline.stages.filter(kind=Stage.Kind.OPEN).aggregate(p=Max("position"))["p"]
         stage = Stage(pipeline=pipeline, position=(last_open or 0) + 1)
@@ -70,7 +92,22 @@ def stage_save(
     stage.save()
     _check_kinds(pipeline)
     _set_requirements(stage, requirements if stage.is_open else [])
+    changes = audit_diff(before, _stage_snapshot(stage, list(data)))
+    if created or changes:
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+            obj=stage,
+            changes=changes,
+            extra={"pipeline_id": pipeline.pk},
+        )
     return stage
+
+
+def _stage_snapshot(stage: Stage, fields: list[str]) -> dict:
+    snapshot = audit_snapshot(stage, fields)
+    snapshot["requirements"] = sorted(stage.requirements.values_list("field", flat=True))
+    return snapshot
 
 
 def _check_kinds(pipeline: Pipeline) -> None:
@@ -86,7 +123,7 @@ def _make_room(pipeline: Pipeline, position: int) -> None:
 
 
 @transaction.atomic
-def stage_move(*, stage: Stage, offset: int) -> None:
+def stage_move(*, stage: Stage, offset: int, actor: User | None = None) -> None:
     """Swap the stage with its neighbour (offset -1 = earlier, +1 = later)."""
     siblings = list(stage.pipeline.stages.order_by("position", "id"))
     index = siblings.index(stage)
@@ -99,21 +136,40 @@ def stage_move(*, stage: Stage, offset: int) -> None:
         for i, s in enumerate(siblings):
             s.position = i
             s.save(update_fields=["position"])
+    before = stage.position
     stage.position, other.position = other.position, stage.position
     stage.save(update_fields=["position"])
     other.save(update_fields=["position"])
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=stage,
+        changes={"position": [before, stage.position]},
+        extra={"pipeline_id": stage.pipeline_id, "swapped_with": other.pk},
+    )
 
 
 @transaction.atomic
-def stage_delete(*, stage: Stage) -> None:
+def stage_delete(*, stage: Stage, actor: User | None = None) -> None:
     if stage.deals.exists():
         raise ApplicationError(_("Deals are in this stage: move them before deleting it."))
     kinds = stage.pipeline.stages.filter(kind=stage.kind).count()
     if kinds <= 1:
         raise ApplicationError(_("A pipeline needs at least one open, one won and one lost stage."))
+    before = _stage_snapshot(stage, ["name", "name_en", "kind", "position", "probability"])
+    stage_id, label, pipeline_id = stage.pk, str(stage), stage.pipeline_id
     try:
         stage.delete()
     except ProtectedError as exc:
         raise ApplicationError(
             _("Deals have passed through this stage and its history refers to it: keep it.")
         ) from exc
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.DELETE,
+        object_type=Stage._meta.label_lower,
+        object_id=stage_id,
+        object_label=label,
+        changes=audit_diff(before, {}),
+        extra={"pipeline_id": pipeline_id},
+    )

@@ -1,30 +1,14 @@
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from salestrack.accounts.models import User
+from salestrack.access.decorators import admin_required
 from salestrack.core.exceptions import ApplicationError
 from salestrack.pipeline import services
 from salestrack.pipeline.forms import PipelineForm, StageForm
 from salestrack.pipeline.models import Pipeline, Stage
-
-
-def admin_required(view):
-    """Pipelines are configured by administrators; others get 403 (not a login loop)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_superuser or user.role == User.Role.ADMIN):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @login_required
@@ -41,12 +25,14 @@ def pipeline_edit(request, pk: int | None = None):
     form = PipelineForm(request.POST or None, instance=pipeline)
     if request.method == "POST" and form.is_valid():
         if pipeline:
-            services.pipeline_update(pipeline=pipeline, data=form.cleaned_data)
+            services.pipeline_update(pipeline=pipeline, data=form.cleaned_data, actor=request.user)
         else:
             pipeline = services.pipeline_create(
-                name=form.cleaned_data["name"], name_en=form.cleaned_data["name_en"]
+                name=form.cleaned_data["name"],
+                name_en=form.cleaned_data["name_en"],
+                actor=request.user,
             )
-            services.pipeline_update(pipeline=pipeline, data=form.cleaned_data)
+            services.pipeline_update(pipeline=pipeline, data=form.cleaned_data, actor=request.user)
         messages.success(request, _("Pipeline saved."))
         return redirect("pipeline:list")
     return render(request, "pipeline/form.html", {"form": form, "pipeline": pipeline})
@@ -66,6 +52,7 @@ def stage_edit(request, pk: int, stage_id: int | None = None):
                 stage=stage,
                 data=data,
                 requirements=form.cleaned_data["requirements"],
+                actor=request.user,
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
@@ -81,7 +68,8 @@ def stage_edit(request, pk: int, stage_id: int | None = None):
 @require_POST
 def stage_move(request, pk: int, stage_id: int):
     stage = get_object_or_404(Stage, pk=stage_id, pipeline_id=pk)
-    services.stage_move(stage=stage, offset=-1 if request.POST.get("direction") == "up" else 1)
+    offset = -1 if request.POST.get("direction") == "up" else 1
+    services.stage_move(stage=stage, offset=offset, actor=request.user)
     return redirect("pipeline:list")
 
 
@@ -91,7 +79,7 @@ def stage_move(request, pk: int, stage_id: int):
 def stage_delete(request, pk: int, stage_id: int):
     stage = get_object_or_404(Stage, pk=stage_id, pipeline_id=pk)
     try:
-        services.stage_delete(stage=stage)
+        services.stage_delete(stage=stage, actor=request.user)
         messages.success(request, _("Stage deleted."))
     except ApplicationError as exc:
         messages.error(request, exc.message)
