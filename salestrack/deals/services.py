@@ -195,6 +195,7 @@ def deal_move_stage(
     unknown = set(facts) - set(GATE_FIELDS) - {LOST_REASON}
     if unknown:
         raise ApplicationError(f"Unknown facts: {sorted(unknown)}")
+    before = audit_snapshot(deal, ["stage", "status", *facts])
     for name, value in facts.items():
         setattr(deal, name, value)
     _validate(deal, list(facts))
@@ -202,7 +203,6 @@ def deal_move_stage(
     if missing:
         raise StageGateError(missing)
     from_stage = deal.stage
-    before = audit_snapshot(deal, ["stage", "status", *facts])
     now = timezone.now()
     values = {name: getattr(deal, name) for name in facts}
     deal = _cas_update(
