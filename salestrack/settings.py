@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "salestrack.deals",
     "salestrack.activities",
     "salestrack.demo",
+    "salestrack.backups",
 ]
 
 MIDDLEWARE = [
