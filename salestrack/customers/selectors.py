@@ -2,6 +2,7 @@ from django.db.models import Q, QuerySet
 
 from salestrack.access.scope import get_for_user, scope_queryset
 from salestrack.accounts.models import User
+from salestrack.core.exceptions import known_choice
 from salestrack.customers.models import Customer
 
 SORTS = {"updated": "-updated_at", "name": "name", "tier": "tier", "activity": "-last_activity_at"}
@@ -38,7 +39,7 @@ def customer_list(
     qs = qs.filter(**{k: v for k, v in filters.items() if v})
     if owner_id:
         qs = qs.filter(owner_id=owner_id)
-    return qs.order_by(SORTS.get(sort, SORTS["updated"]), "-id")
+    return qs.order_by(SORTS[known_choice(sort, SORTS)], "-id")
 
 
 def customer_filter_options(*, user: User) -> dict[str, list[str]]:

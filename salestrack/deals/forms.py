@@ -150,9 +150,25 @@ class DealFilterForm(forms.Form):
         widget=FastSelect,
     )
 
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        widget=FastSelect,
+        choices=[
+            ("updated", _("Recently updated")),
+            ("amount", _("Amount")),
+            ("close", _("Expected close")),
+            ("created", _("Newest")),
+        ],
+    )
+
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = visible_users(user).order_by("username")
+
+    @property
+    def sort_key(self) -> str:
+        return (self.cleaned_data.get("sort") if self.is_valid() else "") or "updated"
 
     def clean(self):
         cleaned = super().clean()

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from salestrack.access.scope import get_for_user, scope_queryset
 from salestrack.accounts.models import User
+from salestrack.core.exceptions import known_choice
 from salestrack.core.urls import fast_url, fast_url_plain
 from salestrack.deals.models import Deal, StageChange
 from salestrack.pipeline.models import Pipeline, Stage
@@ -138,9 +139,8 @@ def deal_board(*, user: User, pipeline: Pipeline, filters: DealFilters) -> list[
 
 def deal_list(*, user: User, filters: DealFilters, sort: str = "updated") -> QuerySet[Deal]:
     qs = filters.apply(deal_queryset(user=user), user)
-    return qs.select_related("customer", "stage", "owner").order_by(
-        *DEAL_SORTS.get(sort, DEAL_SORTS["updated"])
-    )
+    order = DEAL_SORTS[known_choice(sort, DEAL_SORTS)]
+    return qs.select_related("customer", "stage", "owner").order_by(*order)
 
 
 def days_between(start: datetime, end: datetime | None = None) -> int:

@@ -166,9 +166,7 @@ def _move_error(request, deal, message: str, conflict: bool = False) -> HttpResp
 @require_GET
 def list_view(request):
     filter_form = DealFilterForm(request.GET or None, user=request.user)
-    qs = deal_list(
-        user=request.user, filters=filter_form.to_filters(), sort=request.GET.get("sort", "")
-    )
+    qs = deal_list(user=request.user, filters=filter_form.to_filters(), sort=filter_form.sort_key)
     page = paginate_by_ids(qs, request.GET.get("page"), settings.SALESTRACK_LIST_PAGE_SIZE)
     params = request.GET.copy()
     params.pop("page", None)
