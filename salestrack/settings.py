@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "salestrack.pipeline",
     "salestrack.deals",
     "salestrack.activities",
+    "salestrack.trash",
     "salestrack.demo",
     "salestrack.backups",
 ]
@@ -163,6 +164,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 SALESTRACK_DEFAULT_STALL_DAYS = env_int("SALESTRACK_DEFAULT_STALL_DAYS", 7)
 SALESTRACK_BOARD_PAGE_SIZE = env_int("SALESTRACK_BOARD_PAGE_SIZE", 20)
 SALESTRACK_LIST_PAGE_SIZE = env_int("SALESTRACK_LIST_PAGE_SIZE", 50)
+# Days a soft-deleted customer, contact or deal stays in the trash before trash_purge removes it.
+SALESTRACK_TRASH_DAYS = env_int("SALESTRACK_TRASH_DAYS", 30)
 
 LOGGING = {
     "version": 1,

@@ -10,5 +10,6 @@ urlpatterns = [
     path("deals/", include("salestrack.deals.urls")),
     path("followups/", include("salestrack.activities.urls")),
     path("audit/", include("salestrack.audit.urls")),
+    path("trash/", include("salestrack.trash.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -8,16 +8,25 @@ from salestrack.accounts.models import User
 from salestrack.activities.models import FollowUp
 from salestrack.deals.models import Deal
 
+# Follow-ups of a customer or deal in the trash are left out everywhere (the nullable deal
+# join is a LEFT JOIN, so follow-ups without a deal pass).
+ALIVE = Q(customer__deleted_at__isnull=True, deal__deleted_at__isnull=True)
+
+
+def followup_queryset() -> QuerySet[FollowUp]:
+    return FollowUp.objects.filter(ALIVE)
+
 
 def followup_get_for_user(*, user: User, pk: int) -> FollowUp:
-    return get_for_user(user, FollowUp.objects.select_related("customer", "deal"), pk)
+    return get_for_user(user, followup_queryset().select_related("customer", "deal"), pk)
 
 
 def followup_pending(*, user: User, horizon_days: int = 7) -> dict[str, list[FollowUp]]:
     """The user's own follow-ups that ask for a next touch: overdue, today and upcoming."""
     today = timezone.localdate()
     rows = (
-        FollowUp.objects.filter(
+        followup_queryset()
+        .filter(
             owner=user,
             done_at__isnull=True,
             next_due_on__isnull=False,
@@ -43,7 +52,7 @@ def followup_timeline(
 ) -> QuerySet[FollowUp]:
     """Newest first. The caller has already checked access to the customer or deal; on a
     customer's timeline, follow-ups on deals outside the user's scope are left out."""
-    qs = FollowUp.objects.select_related("owner", "deal")
+    qs = followup_queryset().select_related("owner", "deal")
     if deal_id is not None:
         qs = qs.filter(deal_id=deal_id)
     if customer_id is not None:
@@ -57,7 +66,7 @@ def followup_timeline(
 
 def followup_count_due(*, user: User) -> int:
     return (
-        scope_queryset(user, FollowUp.objects.filter(owner=user))
+        scope_queryset(user, followup_queryset().filter(owner=user))
         .filter(done_at__isnull=True, next_due_on__lte=timezone.localdate())
         .count()
     )

@@ -35,6 +35,8 @@ class AuditEntry(models.Model):
         LOGIN_FAILED = "login_failed", _("Failed login")
         PERMISSION_CHANGE = "permission_change", _("Permission change")
         REVERT = "revert", _("Revert")
+        RESTORE = "restore", _("Restore")
+        PURGE = "purge", _("Purge")
 
     seq = models.PositiveBigIntegerField(_("number"), unique=True, editable=False)
     at = models.DateTimeField(_("when"), editable=False)

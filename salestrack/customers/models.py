@@ -3,10 +3,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from salestrack.core.models import OwnedModel, TimeStampedModel
+from salestrack.core.models import OwnedModel, SoftDeleteModel, TimeStampedModel
 
 
-class Customer(OwnedModel):
+class Customer(SoftDeleteModel, OwnedModel):
     class Tier(models.TextChoices):
         A = "A", _("A - key")
         B = "B", _("B - normal")
@@ -72,7 +72,7 @@ class Customer(OwnedModel):
         return reverse("customers:detail", args=[self.pk])
 
 
-class Contact(TimeStampedModel):
+class Contact(SoftDeleteModel, TimeStampedModel):
     class Role(models.TextChoices):
         DECISION_MAKER = "decision_maker", _("Decision maker")
         INFLUENCER = "influencer", _("Influencer")

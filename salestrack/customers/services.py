@@ -164,18 +164,18 @@ def contact_update(*, contact: Contact, actor: User, data: dict[str, Any]) -> Co
 
 
 @transaction.atomic
-def contact_delete(*, contact: Contact, actor: User) -> None:
-    customer = contact.customer
+def contact_delete(*, contact: Contact, actor: User) -> Contact:
+    """Move the contact to the trash (trash.services restores or purges it)."""
     before = audit_snapshot(contact, ["name", *CONTACT_FIELDS])
-    contact_id, label = contact.pk, str(contact)
-    contact.delete()
-    customer_refresh_search_key(customer)
+    contact.deleted_at = timezone.now()
+    contact.deleted_by = actor
+    contact.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    customer_refresh_search_key(contact.customer)
     audit_record(
         actor=actor,
         action=AuditEntry.Action.DELETE,
-        object_type=Contact._meta.label_lower,
-        object_id=contact_id,
-        object_label=label,
+        obj=contact,
         changes=audit_diff(before, {}),
-        extra={"customer_id": customer.pk},
+        extra={"customer_id": contact.customer_id},
     )
+    return contact

@@ -20,6 +20,7 @@ from salestrack.customers.selectors import (
     customer_list,
 )
 from salestrack.deals.selectors import deal_queryset
+from salestrack.trash.services import customer_delete
 
 
 @login_required
@@ -103,6 +104,15 @@ def edit(request, pk: int):
 
 
 @login_required
+@require_POST
+def delete(request, pk: int):
+    customer = customer_get_for_user(user=request.user, pk=pk)
+    customer_delete(customer=customer, actor=request.user)
+    messages.success(request, _("Customer moved to the trash with its contacts and deals."))
+    return redirect("customers:list")
+
+
+@login_required
 def contact_edit(request, pk: int, contact_id: int | None = None):
     customer = customer_get_for_user(user=request.user, pk=pk)
     contact = get_object_or_404(Contact, pk=contact_id, customer=customer) if contact_id else None
@@ -128,5 +138,5 @@ def contact_delete(request, pk: int, contact_id: int):
     customer = customer_get_for_user(user=request.user, pk=pk)
     contact = get_object_or_404(Contact, pk=contact_id, customer=customer)
     services.contact_delete(contact=contact, actor=request.user)
-    messages.success(request, _("Contact removed."))
+    messages.success(request, _("Contact moved to the trash."))
     return redirect(customer)

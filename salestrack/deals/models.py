@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from salestrack.core.models import OwnedModel, TimeStampedModel
+from salestrack.core.models import OwnedModel, SoftDeleteModel, TimeStampedModel
 from salestrack.customers.models import Customer
 from salestrack.pipeline.models import PROBABILITY_CHOICES, Stage
 
@@ -28,7 +28,7 @@ class Product(TimeStampedModel):
         return f"{self.series} · {self.name}" if self.series else self.name
 
 
-class Deal(OwnedModel):
+class Deal(SoftDeleteModel, OwnedModel):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         WON = "won", _("Won")
@@ -115,8 +115,19 @@ class Deal(OwnedModel):
             models.Index(fields=["owner", "stage", "stage_entered_at"], name="deal_owner_stage"),
             # deal_board_cards for managers (team subtree)
             models.Index(fields=["team", "stage", "stage_entered_at"], name="deal_team_stage"),
-            # deal_board_totals: count and sum per stage read from the index alone
-            models.Index(fields=["pipeline", "stage", "amount"], name="deal_board_totals"),
+            # deal_board_totals: count and sum per stage of live deals read from the index alone
+            # (partial, so the trash filter of Deal.objects needs no table lookup)
+            models.Index(
+                fields=["pipeline", "stage", "amount"],
+                name="deal_board_totals_alive",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
+            # trash_list and trash_purge: trashed deals by deletion time
+            models.Index(
+                fields=["deleted_at"],
+                name="deal_trashed",
+                condition=models.Q(deleted_at__isnull=False),
+            ),
             # deal_list default ordering
             models.Index(fields=["-updated_at", "-id"], name="deal_updated"),
             models.Index(fields=["owner", "-updated_at", "-id"], name="deal_owner_updated"),

@@ -308,3 +308,19 @@ def deal_line_remove(*, line: DealLine, actor: User) -> Deal:
         extra={"event": "line_remove", "line": facts},
     )
     return deal
+
+
+@transaction.atomic
+def deal_delete(*, deal: Deal, actor: User) -> Deal:
+    """Move the deal to the trash; it leaves the board, lists and follow-ups until restored."""
+    deal.deleted_at = timezone.now()
+    deal.deleted_by = actor
+    deal.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.DELETE,
+        obj=deal,
+        changes=audit_diff({}, audit_snapshot(deal, ["deleted_at"])),
+        extra={"customer_id": deal.customer_id},
+    )
+    return deal

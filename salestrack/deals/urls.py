@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.create, name="create"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
     path("<int:pk>/move/", views.move, name="move"),
     path("<int:pk>/lines/", views.line_add, name="line_add"),
     path("<int:pk>/lines/<int:line_id>/remove/", views.line_remove, name="line_remove"),

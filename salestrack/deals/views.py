@@ -282,3 +282,12 @@ def line_remove(request, pk: int, line_id: int):
     services.deal_line_remove(line=line, actor=request.user)
     messages.success(request, _("Product line removed."))
     return redirect("deals:detail", pk=deal.pk)
+
+
+@login_required
+@require_POST
+def delete(request, pk: int):
+    deal = deal_get_for_user(user=request.user, pk=pk)
+    services.deal_delete(deal=deal, actor=request.user)
+    messages.success(request, _("Deal moved to the trash."))
+    return redirect("deals:list")

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from salestrack.trash import views
+
+app_name = "trash"
+urlpatterns = [
+    path("", views.list_view, name="list"),
+    path("<str:kind>/<int:pk>/restore/", views.restore, name="restore"),
+]
