@@ -20,7 +20,6 @@ from salestrack.customers.selectors import (
     customer_list,
 )
 from salestrack.deals.selectors import deal_queryset
-from salestrack.trash.services import customer_delete
 
 
 @login_required
@@ -101,15 +100,6 @@ def edit(request, pk: int):
             return redirect(customer)
     context = {"form": form, "customer": customer, "conflict": conflict}
     return render(request, "customers/form.html", context)
-
-
-@login_required
-@require_POST
-def delete(request, pk: int):
-    customer = customer_get_for_user(user=request.user, pk=pk)
-    customer_delete(customer=customer, actor=request.user)
-    messages.success(request, _("Customer moved to the trash with its contacts and deals."))
-    return redirect("customers:list")
 
 
 @login_required

@@ -7,8 +7,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from salestrack.access.decorators import admin_required
 from salestrack.core.exceptions import ApplicationError
+from salestrack.customers.selectors import customer_get_for_user
 from salestrack.trash.selectors import trash_list
-from salestrack.trash.services import record_restore
+from salestrack.trash.services import customer_delete, record_restore
 
 
 @login_required
@@ -30,3 +31,13 @@ def restore(request, kind: str, pk: int):
     else:
         messages.success(request, _("Restored."))
     return redirect("trash:list")
+
+
+@login_required
+@require_POST
+def customer_delete_view(request, pk: int):
+    """Deleting a customer takes its deals too, so it lives here, above customers and deals."""
+    customer = customer_get_for_user(user=request.user, pk=pk)
+    customer_delete(customer=customer, actor=request.user)
+    messages.success(request, _("Customer moved to the trash with its contacts and deals."))
+    return redirect("customers:list")
