@@ -109,7 +109,7 @@ def test_it_answers_404_to_an_outsider_deleting_a_deal(personas, huaxin, outside
 
 
 def test_it_answers_404_to_an_outsider_deleting_a_customer(personas, huaxin):
-    response = client_for(personas.charlie).post(reverse("customers:delete", args=[huaxin.pk]))
+    response = client_for(personas.charlie).post(reverse("trash:customer_delete", args=[huaxin.pk]))
     assert response.status_code == 404
     assert Customer.objects.filter(pk=huaxin.pk).exists()
 
@@ -117,7 +117,7 @@ def test_it_answers_404_to_an_outsider_deleting_a_customer(personas, huaxin):
 def test_it_deletes_a_customer_with_its_contacts_and_deals(personas, huaxin):
     contact = ContactFactory(customer=huaxin)
     deal = DealFactory(customer=huaxin)
-    response = client_for(personas.alice).post(reverse("customers:delete", args=[huaxin.pk]))
+    response = client_for(personas.alice).post(reverse("trash:customer_delete", args=[huaxin.pk]))
     assert response.status_code == 302
     for model, pk in [(Customer, huaxin.pk), (Contact, contact.pk), (Deal, deal.pk)]:
         assert not model.objects.filter(pk=pk).exists()
