@@ -9,6 +9,7 @@ urlpatterns = [
     path("pipelines/", include("salestrack.pipeline.urls")),
     path("deals/", include("salestrack.deals.urls")),
     path("followups/", include("salestrack.activities.urls")),
+    path("access/", include("salestrack.access.urls")),
     path("audit/", include("salestrack.audit.urls")),
     path("trash/", include("salestrack.trash.urls")),
     path("admin/", admin.site.urls),

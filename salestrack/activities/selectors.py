@@ -57,7 +57,7 @@ def followup_timeline(
         qs = qs.filter(deal_id=deal_id)
     if customer_id is not None:
         qs = qs.filter(customer_id=customer_id)
-        condition = scope_filter(user)
+        condition = scope_filter(user, model=Deal)
         if condition is not None:
             visible = Deal.objects.filter(condition, customer_id=customer_id).values("pk")
             qs = qs.filter(Q(deal__isnull=True) | Q(deal__in=visible))

@@ -15,14 +15,16 @@ from salestrack.deals.selectors import deal_get_for_user
 
 
 def _subject(request):
-    """The deal or customer the follow-up is about, from ?deal= / ?customer= (scoped, 404)."""
+    """The deal or customer the follow-up is about, from ?deal= / ?customer= (scoped, 404).
+
+    Recording a follow-up is a write: a read-only share answers 403."""
     source = request.POST if request.method == "POST" else request.GET
     deal_id, customer_id = source.get("deal", ""), source.get("customer", "")
     if deal_id.isdigit():
-        deal = deal_get_for_user(user=request.user, pk=int(deal_id))
+        deal = deal_get_for_user(user=request.user, pk=int(deal_id), write=True)
         return deal.customer, deal
     if customer_id.isdigit():
-        return customer_get_for_user(user=request.user, pk=int(customer_id)), None
+        return customer_get_for_user(user=request.user, pk=int(customer_id), write=True), None
     return None, None
 
 

@@ -27,12 +27,15 @@ class CustomerForm(forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = visible_users(user)
+        users = visible_users(user)
         if self.instance.pk:
+            # Keeping the current owner is always allowed (e.g. on a shared customer).
+            users = users | User.objects.filter(pk=self.instance.owner_id)
             self.fields["version"].initial = self.instance.version
         else:
             self.fields["owner"].initial = user.pk
             del self.fields["version"]
+        self.fields["owner"].queryset = users
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

@@ -12,8 +12,10 @@ def customer_queryset(*, user: User) -> QuerySet[Customer]:
     return scope_queryset(user, Customer.objects.all())
 
 
-def customer_get_for_user(*, user: User, pk: int) -> Customer:
-    return get_for_user(user, Customer.objects.select_related("owner", "team"), pk)
+def customer_get_for_user(*, user: User, pk: int, write: bool = False) -> Customer:
+    """404 outside the user's scope; with `write`, 403 for a customer shared read-only."""
+    qs = Customer.objects.select_related("owner", "team")
+    return get_for_user(user, qs, pk, write=write)
 
 
 def customer_search_condition(q: str) -> Q:

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from salestrack.access.selectors import share_panel
 from salestrack.activities.selectors import followup_timeline
 from salestrack.audit.models import AuditEntry
 from salestrack.audit.selectors import audit_history_for
@@ -58,6 +59,7 @@ def detail(request, pk: int):
         "followups": followup_timeline(user=request.user, customer_id=customer.pk),
         "contact_form": ContactForm(),
         "audit_entries": audit_history_for(customer),
+        **share_panel(obj=customer, user=request.user),
     }
     return render(request, "customers/detail.html", context)
 
@@ -78,7 +80,7 @@ def create(request):
 
 @login_required
 def edit(request, pk: int):
-    customer = customer_get_for_user(user=request.user, pk=pk)
+    customer = customer_get_for_user(user=request.user, pk=pk, write=True)
     form = CustomerForm(request.POST or None, instance=customer, user=request.user)
     conflict = False
     if request.method == "POST" and form.is_valid():
@@ -104,7 +106,7 @@ def edit(request, pk: int):
 
 @login_required
 def contact_edit(request, pk: int, contact_id: int | None = None):
-    customer = customer_get_for_user(user=request.user, pk=pk)
+    customer = customer_get_for_user(user=request.user, pk=pk, write=True)
     contact = get_object_or_404(Contact, pk=contact_id, customer=customer) if contact_id else None
     form = ContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
@@ -125,7 +127,7 @@ def contact_edit(request, pk: int, contact_id: int | None = None):
 @login_required
 @require_POST
 def contact_delete(request, pk: int, contact_id: int):
-    customer = customer_get_for_user(user=request.user, pk=pk)
+    customer = customer_get_for_user(user=request.user, pk=pk, write=True)
     contact = get_object_or_404(Contact, pk=contact_id, customer=customer)
     services.contact_delete(contact=contact, actor=request.user)
     messages.success(request, _("Contact moved to the trash."))

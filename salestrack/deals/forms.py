@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from salestrack.access.scope import visible_users
 from salestrack.accounts.models import User
 from salestrack.core.widgets import FastSelect
-from salestrack.customers.models import Contact
+from salestrack.customers.models import Contact, Customer
 from salestrack.deals.models import Deal, DealLine, Product
 from salestrack.pipeline.models import Pipeline, Stage
 
@@ -36,9 +36,13 @@ class DealForm(forms.ModelForm):
 
     def __init__(self, *args, user: User, customers, **kwargs):
         super().__init__(*args, **kwargs)
+        users = visible_users(user)
+        if self.instance.pk:
+            # Keeping the current customer and owner is always allowed (e.g. on a shared deal).
+            customers = customers | Customer.objects.filter(pk=self.instance.customer_id)
+            users = users | User.objects.filter(pk=self.instance.owner_id)
         self.fields["customer"].queryset = customers
         self._limit_customer_choices(customers)
-        users = visible_users(user)
         self.fields["owner"].queryset = users
         self.fields["collaborators"].queryset = User.objects.filter(is_active=True)
         self.fields["collaborators"].required = False

@@ -57,9 +57,10 @@ def deal_queryset(*, user: User) -> QuerySet[Deal]:
     return scope_queryset(user, Deal.objects.all())
 
 
-def deal_get_for_user(*, user: User, pk: int) -> Deal:
+def deal_get_for_user(*, user: User, pk: int, write: bool = False) -> Deal:
+    """404 outside the user's scope; with `write`, 403 for a deal shared read-only."""
     qs = Deal.objects.select_related("customer", "pipeline", "stage", "owner", "decision_maker")
-    return get_for_user(user, qs, pk)
+    return get_for_user(user, qs, pk, write=write)
 
 
 @dataclass

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from salestrack.access.selectors import share_panel
 from salestrack.activities.selectors import followup_timeline
 from salestrack.audit.models import AuditEntry
 from salestrack.audit.selectors import audit_history_for
@@ -96,7 +97,7 @@ def _move_result(request, deal, *, from_gate: bool) -> HttpResponse:
 @require_POST
 def move(request, pk: int):
     """Drag on the board or the stage form on the deal page; asks for missing facts if needed."""
-    deal = deal_get_for_user(user=request.user, pk=pk)
+    deal = deal_get_for_user(user=request.user, pk=pk, write=True)
     form = DealMoveForm(request.POST, deal=deal)
     if not form.is_valid():
         return _move_error(request, deal, _("Choose a stage of this deal's pipeline."))
@@ -192,6 +193,7 @@ def detail(request, pk: int):
         "move_form": DealMoveForm(deal=deal),
         "collaborators": deal.collaborators.all(),
         "audit_entries": audit_history_for(deal),
+        **share_panel(obj=deal, user=request.user),
     }
     return render(request, "deals/detail.html", context)
 
@@ -221,7 +223,7 @@ def create(request):
 
 @login_required
 def edit(request, pk: int):
-    deal = deal_get_for_user(user=request.user, pk=pk)
+    deal = deal_get_for_user(user=request.user, pk=pk, write=True)
     customers = customer_queryset(user=request.user)
     form = DealForm(request.POST or None, instance=deal, user=request.user, customers=customers)
     conflict = False
@@ -250,7 +252,7 @@ def edit(request, pk: int):
 @login_required
 @require_POST
 def line_add(request, pk: int):
-    deal = deal_get_for_user(user=request.user, pk=pk)
+    deal = deal_get_for_user(user=request.user, pk=pk, write=True)
     form = DealLineForm(request.POST)
     if form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v is not None}
@@ -277,7 +279,7 @@ def line_add(request, pk: int):
 @login_required
 @require_POST
 def line_remove(request, pk: int, line_id: int):
-    deal = deal_get_for_user(user=request.user, pk=pk)
+    deal = deal_get_for_user(user=request.user, pk=pk, write=True)
     line = get_object_or_404(DealLine, pk=line_id, deal=deal)
     services.deal_line_remove(line=line, actor=request.user)
     messages.success(request, _("Product line removed."))
@@ -287,7 +289,7 @@ def line_remove(request, pk: int, line_id: int):
 @login_required
 @require_POST
 def delete(request, pk: int):
-    deal = deal_get_for_user(user=request.user, pk=pk)
+    deal = deal_get_for_user(user=request.user, pk=pk, write=True)
     services.deal_delete(deal=deal, actor=request.user)
     messages.success(request, _("Deal moved to the trash."))
     return redirect("deals:list")

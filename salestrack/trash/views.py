@@ -37,7 +37,7 @@ def restore(request, kind: str, pk: int):
 @require_POST
 def customer_delete_view(request, pk: int):
     """Deleting a customer takes its deals too, so it lives here, above customers and deals."""
-    customer = customer_get_for_user(user=request.user, pk=pk)
+    customer = customer_get_for_user(user=request.user, pk=pk, write=True)
     customer_delete(customer=customer, actor=request.user)
     messages.success(request, _("Customer moved to the trash with its contacts and deals."))
     return redirect("customers:list")

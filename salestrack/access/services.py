@@ -1,0 +1,89 @@
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from salestrack.access.decorators import is_admin
+from salestrack.access.models import SHAREABLE, Share
+from salestrack.access.scope import scope_filter
+from salestrack.accounts.models import User
+from salestrack.audit.models import AuditEntry
+from salestrack.audit.services import audit_record, audit_snapshot
+from salestrack.core.exceptions import ApplicationError
+
+SHARE_FIELDS = ["user", "can_edit", "expires_at"]
+
+
+def share_can_manage(*, obj: Model, actor: User) -> bool:
+    """The owner, a manager whose scope holds the record, or an administrator."""
+    if is_admin(actor):
+        return True
+    if not actor.is_authenticated or not actor.is_active:
+        return False
+    if obj.owner_id == actor.pk:
+        return True
+    if actor.role == User.Role.MANAGER:
+        return type(obj)._base_manager.filter(scope_filter(actor), pk=obj.pk).exists()
+    return False
+
+
+@transaction.atomic
+def share_grant(
+    *, obj: Model, user: User, can_edit: bool, expires_at: datetime | None, actor: User
+) -> Share:
+    """Share a deal or customer with a colleague; sharing again replaces the earlier terms."""
+    object_type = obj._meta.label_lower
+    if object_type not in SHAREABLE:
+        raise ApplicationError(_("Only deals and customers can be shared."))
+    if not share_can_manage(obj=obj, actor=actor):
+        raise ApplicationError(
+            _("Only the owner, their manager or an administrator can share this record.")
+        )
+    if user.pk == obj.owner_id:
+        raise ApplicationError(_("%(name)s owns this record already.") % {"name": user})
+    if not user.is_active:
+        raise ApplicationError(_("%(name)s is no longer active.") % {"name": user})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ApplicationError(_("The share would end in the past. Choose a later date."))
+    share = (
+        Share.objects.select_for_update()
+        .filter(object_type=object_type, object_id=obj.pk, user=user)
+        .first()
+    )
+    before = audit_snapshot(share, SHARE_FIELDS) if share else {}
+    if share is None:
+        share = Share(object_type=object_type, object_id=obj.pk, user=user, created_by=actor)
+    share.can_edit = can_edit
+    share.expires_at = expires_at
+    share.save()
+    after = audit_snapshot(share, SHARE_FIELDS)
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.PERMISSION_CHANGE,
+        obj=obj,
+        changes={f"share.{k}": [before.get(k), v] for k, v in after.items() if before.get(k) != v},
+        extra={"event": "share_grant", "share_id": share.pk, "user": user.get_username()},
+    )
+    return share
+
+
+@transaction.atomic
+def share_revoke(*, share: Share, actor: User) -> None:
+    model = Share.target_model(share.object_type)
+    obj = model._base_manager.get(pk=share.object_id)
+    if not share_can_manage(obj=obj, actor=actor):
+        raise ApplicationError(
+            _("Only the owner, their manager or an administrator can revoke this share.")
+        )
+    before = audit_snapshot(share, SHARE_FIELDS)
+    share_id = share.pk
+    share.delete()
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.PERMISSION_CHANGE,
+        obj=obj,
+        changes={f"share.{k}": [v, None] for k, v in before.items()},
+        extra={"event": "share_revoke", "share_id": share_id, "user": share.user.get_username()},
+    )
