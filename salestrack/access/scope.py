@@ -74,6 +74,12 @@ def get_for_user(user: User, qs: QuerySet, pk: int, *, write: bool = False, **fi
     return obj
 
 
+def can_write(user: User, obj: Model) -> bool:
+    """Whether the user may change `obj` (it is in scope and not only shared read-only)."""
+    qs = type(obj)._default_manager.filter(pk=obj.pk)
+    return scope_queryset(user, qs, write=True).exists()
+
+
 def visible_users(user: User) -> QuerySet:
     """Users whose records this user may filter by or assign to."""
     qs = User.objects.filter(is_active=True)

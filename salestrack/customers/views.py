@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from salestrack.access.scope import can_write
 from salestrack.access.selectors import share_panel
 from salestrack.activities.selectors import followup_timeline
 from salestrack.audit.models import AuditEntry
@@ -60,6 +61,7 @@ def detail(request, pk: int):
         "contact_form": ContactForm(),
         "audit_entries": audit_history_for(customer),
         **share_panel(obj=customer, user=request.user),
+        "can_write": can_write(request.user, customer),
     }
     return render(request, "customers/detail.html", context)
 

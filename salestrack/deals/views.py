@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from salestrack.access.scope import can_write
 from salestrack.access.selectors import share_panel
 from salestrack.activities.selectors import followup_timeline
 from salestrack.audit.models import AuditEntry
@@ -194,6 +195,7 @@ def detail(request, pk: int):
         "collaborators": deal.collaborators.all(),
         "audit_entries": audit_history_for(deal),
         **share_panel(obj=deal, user=request.user),
+        "can_write": can_write(request.user, deal),
     }
     return render(request, "deals/detail.html", context)
 

@@ -63,6 +63,17 @@ def test_it_shows_a_read_shared_deal_in_list_board_and_detail(client, personas, 
     assert deal.title in client.get(reverse("deals:board")).content.decode()
 
 
+def test_it_offers_no_edit_buttons_through_a_read_share(client, personas, deal):
+    share(deal, personas.charlie, personas.alice)
+    edit_url = reverse("deals:edit", args=[deal.pk])
+    client.force_login(personas.charlie)
+    assert edit_url not in client.get(detail(deal)).content.decode()
+    customer_page = client.get(reverse("customers:detail", args=[deal.customer_id]))
+    assert customer_page.status_code == 404  # the customer itself was not shared
+    client.force_login(personas.alice)
+    assert edit_url in client.get(detail(deal)).content.decode()
+
+
 def test_it_refuses_writes_through_a_read_share(client, personas, deal, stages):
     share(deal, personas.charlie, personas.alice)
     client.force_login(personas.charlie)
