@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from salestrack.access.scope import visible_users
 from salestrack.accounts.models import User
 from salestrack.core.widgets import FastSelect
 
@@ -46,3 +47,15 @@ class ShareForm(forms.Form):
             "can_edit": self.cleaned_data["access"] == "edit",
             "expires_at": expires_at,
         }
+
+
+class OwnerFilterForm(forms.Form):
+    """Base of list filter forms: an owner picker limited to the users the viewer may see."""
+
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=User.objects.none(), required=False, widget=FastSelect
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = visible_users(user).order_by("username")

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from salestrack.access.forms import OwnerFilterForm
 from salestrack.access.scope import visible_users
 from salestrack.accounts.models import User
 from salestrack.core.widgets import FastSelect
@@ -64,7 +65,7 @@ class ContactForm(forms.ModelForm):
         return phone
 
 
-class CustomerFilterForm(forms.Form):
+class CustomerFilterForm(OwnerFilterForm):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     tier = forms.ChoiceField(
         label=_("tier"),
@@ -80,9 +81,6 @@ class CustomerFilterForm(forms.Form):
     )
     industry = forms.CharField(label=_("industry"), required=False, max_length=60)
     region = forms.CharField(label=_("region"), required=False, max_length=60)
-    owner = forms.ModelChoiceField(
-        label=_("Owner"), queryset=User.objects.none(), required=False, widget=FastSelect
-    )
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
@@ -94,10 +92,6 @@ class CustomerFilterForm(forms.Form):
             ("activity", _("Last activity")),
         ],
     )
-
-    def __init__(self, *args, user: User, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = visible_users(user).order_by("username")
 
     def selector_kwargs(self) -> dict:
         if not self.is_valid():

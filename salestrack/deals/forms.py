@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from salestrack.access.forms import OwnerFilterForm
 from salestrack.access.scope import visible_users
 from salestrack.accounts.models import User
 from salestrack.core.widgets import FastSelect
@@ -137,13 +138,10 @@ class DealLineForm(forms.ModelForm):
         self.fields["discount"].required = False
 
 
-class DealFilterForm(forms.Form):
+class DealFilterForm(OwnerFilterForm):
     SCOPES = [("all", _("All I can see")), ("mine", _("Mine")), ("team", _("My team"))]
 
     scope = forms.ChoiceField(label=_("Show"), choices=SCOPES, required=False, widget=FastSelect)
-    owner = forms.ModelChoiceField(
-        label=_("Owner"), queryset=User.objects.none(), required=False, widget=FastSelect
-    )
     min_amount = forms.DecimalField(label=_("Amount from"), min_value=0, required=False)
     max_amount = forms.DecimalField(label=_("Amount to"), min_value=0, required=False)
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
@@ -165,10 +163,6 @@ class DealFilterForm(forms.Form):
             ("created", _("Newest")),
         ],
     )
-
-    def __init__(self, *args, user: User, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = visible_users(user).order_by("username")
 
     @property
     def sort_key(self) -> str:
