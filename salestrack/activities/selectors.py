@@ -17,8 +17,11 @@ def followup_queryset() -> QuerySet[FollowUp]:
     return FollowUp.objects.filter(ALIVE)
 
 
-def followup_get_for_user(*, user: User, pk: int) -> FollowUp:
-    return get_for_user(user, followup_queryset().select_related("customer", "deal"), pk)
+def followup_get_for_user(*, user: User, pk: int, write: bool = False) -> FollowUp:
+    """404 outside the user's scope (a share of the deal or customer does not reach the
+    follow-ups of others); with `write`, 403 where the user may see but not change it."""
+    qs = followup_queryset().select_related("customer", "deal")
+    return get_for_user(user, qs, pk, write=write)
 
 
 def followup_pending(*, user: User, horizon_days: int = 7) -> dict[str, list[FollowUp]]:

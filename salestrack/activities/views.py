@@ -73,7 +73,7 @@ def mine(request):
 @login_required
 @require_POST
 def done(request, pk: int):
-    followup = followup_get_for_user(user=request.user, pk=pk)
+    followup = followup_get_for_user(user=request.user, pk=pk, write=True)
     followup_mark_done(followup=followup, actor=request.user)
     messages.success(request, _("Marked as done."))
     return redirect("activities:mine")

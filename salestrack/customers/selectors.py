@@ -8,8 +8,10 @@ from salestrack.customers.models import Customer
 SORTS = {"updated": "-updated_at", "name": "name", "tier": "tier", "activity": "-last_activity_at"}
 
 
-def customer_queryset(*, user: User) -> QuerySet[Customer]:
-    return scope_queryset(user, Customer.objects.all())
+def customer_queryset(*, user: User, write: bool = False) -> QuerySet[Customer]:
+    """Customers in the user's scope; with `write`, only those they may change (so not the
+    ones shared with them read-only): the choices wherever a record is created under one."""
+    return scope_queryset(user, Customer.objects.all(), write=write)
 
 
 def customer_get_for_user(*, user: User, pk: int, write: bool = False) -> Customer:

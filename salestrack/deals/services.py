@@ -8,6 +8,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salestrack.access.scope import can_write
 from salestrack.accounts.models import User
 from salestrack.audit.models import AuditEntry
 from salestrack.audit.services import audit_diff, audit_record, audit_snapshot
@@ -36,6 +37,14 @@ STATUS_BY_KIND = {
     Stage.Kind.WON: Deal.Status.WON,
     Stage.Kind.LOST: Deal.Status.LOST,
 }
+
+
+def _check_customer_writable(customer: Customer, actor: User) -> None:
+    """A deal is a write under its customer: one shared read-only (or out of scope) refuses."""
+    if not can_write(actor, customer):
+        raise ApplicationError(
+            _("You may not add deals to the customer “%(name)s”.") % {"name": customer.name}
+        )
 
 
 def _pipeline_stages(pipeline_id: int) -> list[Stage]:
@@ -113,6 +122,7 @@ def deal_create(
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ApplicationError(f"Unknown deal fields: {sorted(unknown)}")
+    _check_customer_writable(customer, actor)
     now = timezone.now()
     deal = Deal(
         title=title,
@@ -150,6 +160,8 @@ def deal_update(*, deal: Deal, actor: User, expected_version: int, data: dict[st
     unknown = set(data) - set(EDITABLE_FIELDS) - {"collaborators"}
     if unknown:
         raise ApplicationError(f"Unknown deal fields: {sorted(unknown)}")
+    if "customer" in data and data["customer"].pk != deal.customer_id:
+        _check_customer_writable(data["customer"], actor)
     audited = list(data)
     before = audit_snapshot(deal, audited)
     collaborators = data.pop("collaborators", None)

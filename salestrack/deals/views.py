@@ -202,10 +202,13 @@ def detail(request, pk: int):
 
 @login_required
 def create(request):
-    customers = customer_queryset(user=request.user)
+    # A deal is a write under its customer: a customer shared read-only is no choice (403 here).
+    customers = customer_queryset(user=request.user, write=True)
     initial = {}
     if request.GET.get("customer", "").isdigit():
-        customer = customer_get_for_user(user=request.user, pk=int(request.GET["customer"]))
+        customer = customer_get_for_user(
+            user=request.user, pk=int(request.GET["customer"]), write=True
+        )
         initial = {"customer": customer.pk, "source": customer.source}
     form = DealCreateForm(
         request.POST or None, user=request.user, customers=customers, initial=initial
@@ -226,7 +229,7 @@ def create(request):
 @login_required
 def edit(request, pk: int):
     deal = deal_get_for_user(user=request.user, pk=pk, write=True)
-    customers = customer_queryset(user=request.user)
+    customers = customer_queryset(user=request.user, write=True)
     form = DealForm(request.POST or None, instance=deal, user=request.user, customers=customers)
     conflict = False
     if request.method == "POST" and form.is_valid():

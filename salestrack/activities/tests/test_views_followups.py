@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from salestrack.access.services import share_grant
 from salestrack.activities.models import FollowUp
 from salestrack.activities.tests.factories import FollowUpFactory
 from salestrack.core.tests.i18n import zh
@@ -185,6 +186,38 @@ def test_it_answers_404_to_outsiders_posting_on_alices_deal(client, personas, al
     assert alice_deal.last_activity_at is None
 
 
+def test_it_answers_403_to_a_read_only_sharer_of_the_customer(client, personas, alice_deal):
+    customer = alice_deal.customer
+    share_grant(
+        obj=customer, user=personas.charlie, can_edit=False, expires_at=None, actor=personas.alice
+    )
+    client.force_login(personas.charlie)
+
+    assert client.get(reverse("customers:detail", args=[customer.pk])).status_code == 200
+    assert client.get(CREATE, {"customer": customer.pk}).status_code == 403
+    assert client.post(CREATE, followup_data(customer)).status_code == 403
+    assert client.post(CREATE, followup_data(customer), **HTMX).status_code == 403
+    assert not FollowUp.objects.exists()
+    customer.refresh_from_db()
+    assert customer.last_activity_at is None
+
+
+def test_it_records_a_followup_through_an_edit_share(client, personas, alice_deal):
+    share_grant(
+        obj=alice_deal.customer,
+        user=personas.charlie,
+        can_edit=True,
+        expires_at=None,
+        actor=personas.alice,
+    )
+    client.force_login(personas.charlie)
+
+    r = client.post(CREATE, followup_data(alice_deal.customer))
+
+    assert r.status_code == 302
+    assert FollowUp.objects.get().owner == personas.charlie
+
+
 def test_it_sends_a_subjectless_request_back_to_the_list(client, personas):
     client.force_login(personas.alice)
 
@@ -301,6 +334,36 @@ def test_it_answers_404_to_outsiders_marking_done(client, personas, alice_deal, 
         customer=alice_deal.customer, owner=personas.alice, next_due_on=timezone.localdate()
     )
     client.force_login(getattr(personas, outsider))
+
+    r = client.post(reverse("activities:done", args=[followup.pk]))
+
+    assert r.status_code == 404
+    followup.refresh_from_db()
+    assert followup.done_at is None
+
+
+@pytest.mark.parametrize("can_edit", [False, True])
+def test_a_sharer_of_the_deal_cannot_mark_someone_elses_followup_done(
+    client, personas, alice_deal, can_edit
+):
+    followup = FollowUpFactory(
+        customer=alice_deal.customer,
+        deal=alice_deal,
+        owner=personas.alice,
+        next_due_on=timezone.localdate(),
+    )
+    share_grant(
+        obj=alice_deal,
+        user=personas.charlie,
+        can_edit=can_edit,
+        expires_at=None,
+        actor=personas.alice,
+    )
+    client.force_login(personas.charlie)
+    assert (
+        followup.next_step
+        in client.get(reverse("deals:detail", args=[alice_deal.pk])).content.decode()
+    )
 
     r = client.post(reverse("activities:done", args=[followup.pk]))
 

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from salestrack.access.services import share_grant
 from salestrack.core.exceptions import ApplicationError, ConflictError
 from salestrack.customers.tests.factories import ContactFactory, CustomerFactory
 from salestrack.deals.errors import StageGateError
@@ -259,3 +260,40 @@ def test_it_records_a_decision_maker_fact(personas):
         deal=deal, actor=personas.alice, expected_version=1, data={"decision_maker": contact}
     )
     assert Deal.objects.get(pk=deal.pk).decision_maker == contact
+
+
+def test_it_refuses_a_deal_under_a_customer_shared_read_only(personas, customer):
+    share_grant(
+        obj=customer, user=personas.charlie, can_edit=False, expires_at=None, actor=personas.alice
+    )
+
+    with pytest.raises(ApplicationError):
+        deal_create(actor=personas.charlie, customer=customer, title="ERP")
+
+    assert not Deal.objects.exists()
+    assert not StageChange.objects.exists()
+
+
+def test_it_creates_a_deal_under_a_customer_shared_for_editing(personas, customer):
+    share_grant(
+        obj=customer, user=personas.charlie, can_edit=True, expires_at=None, actor=personas.alice
+    )
+
+    deal = deal_create(actor=personas.charlie, customer=customer, title="ERP")
+
+    assert deal.customer == customer and deal.owner == personas.charlie
+
+
+def test_it_refuses_to_move_a_deal_under_a_customer_shared_read_only(personas, customer):
+    deal = DealFactory(customer=CustomerFactory(owner=personas.charlie))
+    share_grant(
+        obj=customer, user=personas.charlie, can_edit=False, expires_at=None, actor=personas.alice
+    )
+
+    with pytest.raises(ApplicationError):
+        deal_update(
+            deal=deal, actor=personas.charlie, expected_version=1, data={"customer": customer}
+        )
+
+    deal.refresh_from_db()
+    assert deal.customer != customer and deal.version == 1

@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
+from salestrack.access.services import share_grant
 from salestrack.activities.tests.factories import FollowUpFactory
+from salestrack.audit.models import AuditEntry
 from salestrack.core.tests.i18n import zh
 from salestrack.customers.tests.factories import CustomerFactory
 from salestrack.deals.errors import deal_conflict
@@ -263,6 +265,98 @@ def test_it_answers_404_when_prefilling_an_outsiders_customer(client, personas):
     client.force_login(personas.alice)
 
     assert client.get(CREATE, {"customer": charlies.pk}).status_code == 404
+
+
+def customer_choices(html: str) -> list[str]:
+    select = re.search(r'<select name="customer"[^>]*>(.*?)</select>', html, re.S)
+    assert select, "no customer select"
+    return re.findall(r'<option value="(\d+)"', select.group(1))
+
+
+def test_it_offers_only_customers_the_user_may_write_on_the_create_form(
+    client, personas, alice_customer
+):
+    editable = CustomerFactory(owner=personas.alice, name="可编辑共享客户")
+    own = CustomerFactory(owner=personas.charlie, name="查理自己的客户")
+    share_grant(
+        obj=alice_customer,
+        user=personas.charlie,
+        can_edit=False,
+        expires_at=None,
+        actor=personas.alice,
+    )
+    share_grant(
+        obj=editable, user=personas.charlie, can_edit=True, expires_at=None, actor=personas.alice
+    )
+    client.force_login(personas.charlie)
+
+    choices = customer_choices(client.get(CREATE).content.decode())
+
+    assert sorted(choices) == sorted([str(editable.pk), str(own.pk)])
+
+
+def test_it_refuses_a_deal_under_a_customer_shared_read_only(
+    client, personas, pipeline, alice_customer
+):
+    share_grant(
+        obj=alice_customer,
+        user=personas.charlie,
+        can_edit=False,
+        expires_at=None,
+        actor=personas.alice,
+    )
+    client.force_login(personas.charlie)
+
+    r = client.post(CREATE, create_data(pipeline, alice_customer, personas.charlie))
+
+    assert r.status_code == 200
+    assert 'class="form-row field-error"' in r.content.decode()
+    assert not Deal.objects.exists()
+    assert not StageChange.objects.exists()
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.CREATE).exists()
+    assert client.get(CREATE, {"customer": alice_customer.pk}).status_code == 403
+
+
+def test_it_creates_a_deal_under_a_customer_shared_for_editing(
+    client, personas, pipeline, alice_customer
+):
+    share_grant(
+        obj=alice_customer,
+        user=personas.charlie,
+        can_edit=True,
+        expires_at=None,
+        actor=personas.alice,
+    )
+    client.force_login(personas.charlie)
+
+    assert client.get(CREATE, {"customer": alice_customer.pk}).status_code == 200
+    r = client.post(CREATE, create_data(pipeline, alice_customer, personas.charlie))
+
+    assert r.status_code == 302
+    assert Deal.objects.get().customer == alice_customer
+
+
+def test_it_refuses_to_move_a_deal_under_a_customer_shared_read_only(
+    client, personas, alice_customer
+):
+    charlies = DealFactory(owner=personas.charlie, customer=CustomerFactory(owner=personas.charlie))
+    share_grant(
+        obj=alice_customer,
+        user=personas.charlie,
+        can_edit=False,
+        expires_at=None,
+        actor=personas.alice,
+    )
+    client.force_login(personas.charlie)
+    url = reverse("deals:edit", args=[charlies.pk])
+
+    assert str(alice_customer.pk) not in customer_choices(client.get(url).content.decode())
+    r = client.post(url, edit_data(charlies, customer=alice_customer.pk))
+
+    assert r.status_code == 200
+    charlies.refresh_from_db()
+    assert charlies.customer != alice_customer
+    assert charlies.version == 1
 
 
 def test_it_refuses_to_assign_a_deal_to_another_teams_rep(
