@@ -122,7 +122,7 @@ class Deal(SoftDeleteModel, OwnedModel):
                 name="deal_board_totals_alive",
                 condition=models.Q(deleted_at__isnull=True),
             ),
-            # trash_list and trash_purge: trashed deals by deletion time
+            # trash_page and trash_purge: trashed deals by deletion time
             models.Index(
                 fields=["deleted_at"],
                 name="deal_trashed",

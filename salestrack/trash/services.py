@@ -106,6 +106,47 @@ def record_restore(*, kind: str, pk: int, actor: User) -> SoftDeleteModel:
     return obj
 
 
+def _purge(obj: SoftDeleteModel, *, actor: User | None, extra: dict) -> None:
+    """Hard-delete one trashed record (its follow-ups, lines and history cascade) and audit it."""
+    label, pk, deleted_at = str(obj), obj.pk, obj.deleted_at
+    obj.delete()
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.PURGE,
+        object_type=obj._meta.label_lower,
+        object_id=pk,
+        object_label=label,
+        extra={"deleted_at": deleted_at, **extra},
+    )
+
+
+@transaction.atomic
+def record_purge(*, kind: str, pk: int, actor: User) -> None:
+    """Delete one trashed record for good, before its retention ends (administrators: the view
+    checks). A customer goes with its contacts and deals, which must all be in the trash too:
+    one still live keeps it, as in trash_purge."""
+    model = TRASH_MODELS.get(kind)
+    if model is None:
+        raise ApplicationError(_("Unknown kind of record."))
+    obj = model.all_objects.select_for_update().filter(pk=pk, deleted_at__isnull=False).first()
+    if obj is None:
+        raise ApplicationError(_("This record is not in the trash."))
+    if isinstance(obj, Customer):
+        deals = Deal.all_objects.filter(customer=obj)
+        contacts = Contact.all_objects.filter(customer=obj)
+        if (
+            deals.filter(deleted_at__isnull=True).exists()
+            or contacts.filter(deleted_at__isnull=True).exists()
+        ):
+            raise ApplicationError(
+                _("“%(name)s” still has deals or contacts outside the trash.") % {"name": obj.name}
+            )
+        extra = {"customer_id": obj.pk, "with_customer": True, "event": "purge_one"}
+        for child in [*deals.order_by("id"), *contacts.order_by("id")]:
+            _purge(child, actor=actor, extra=extra)
+    _purge(obj, actor=actor, extra={"event": "purge_one"})
+
+
 @transaction.atomic
 def trash_purge(*, older_than_days: int | None = None, actor: User | None = None) -> dict[str, int]:
     """Hard-delete what has been in the trash longer than the retention
@@ -120,15 +161,6 @@ def trash_purge(*, older_than_days: int | None = None, actor: User | None = None
             qs = qs.filter(deals__isnull=True)  # a deal still kept (restored or newer) keeps it
         purged[kind] = 0
         for obj in qs.order_by("id"):
-            label, pk = str(obj), obj.pk
-            obj.delete()
-            audit_record(
-                actor=actor,
-                action=AuditEntry.Action.PURGE,
-                object_type=model._meta.label_lower,
-                object_id=pk,
-                object_label=label,
-                extra={"deleted_at": obj.deleted_at, "retention_days": days},
-            )
+            _purge(obj, actor=actor, extra={"retention_days": days})
             purged[kind] += 1
     return purged

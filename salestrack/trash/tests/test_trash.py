@@ -1,5 +1,6 @@
 """Soft delete of customers, contacts and deals; the trash page, restore and purge."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -12,13 +13,14 @@ from django.utils import timezone
 from salestrack.activities.tests.factories import FollowUpFactory
 from salestrack.audit.models import AuditEntry
 from salestrack.audit.selectors import audit_verify
+from salestrack.core.exceptions import ApplicationError
 from salestrack.customers.models import Contact, Customer
 from salestrack.customers.services import contact_delete
 from salestrack.customers.tests.factories import ContactFactory, CustomerFactory
 from salestrack.deals.models import Deal
 from salestrack.deals.services import deal_delete
 from salestrack.deals.tests.factories import DealFactory
-from salestrack.trash.services import customer_delete, record_restore, trash_purge
+from salestrack.trash.services import customer_delete, record_purge, record_restore, trash_purge
 
 pytestmark = pytest.mark.django_db
 
@@ -221,3 +223,146 @@ def test_the_audit_chain_stays_valid_after_delete_restore_and_purge(personas, hu
     _age(gone, days=40)
     trash_purge(older_than_days=30)
     assert audit_verify().ok
+
+
+# ---- pages of the trash -------------------------------------------------------------------
+
+
+def _trash_rows(html: str) -> list[str]:
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return re.findall(r"<tr><td>[^<]*</td><td>([^<]+)</td>", body)
+
+
+def test_the_trash_page_is_paginated_newest_deletion_first(personas, huaxin):
+    deals = [DealFactory(customer=huaxin, title=f"商机{n:03d}") for n in range(60)]
+    contacts = [ContactFactory(customer=huaxin, name=f"联系人{n:02d}") for n in range(5)]
+    for deal in deals:
+        deal_delete(deal=deal, actor=personas.alice)
+    for contact in contacts:
+        contact_delete(contact=contact, actor=personas.alice)
+    base = timezone.now() - timedelta(days=1)
+    stamps = {}
+    for n, deal in enumerate(deals):  # minute 0, 2, … 118
+        stamps[deal.title] = base + timedelta(minutes=2 * n)
+        Deal.all_objects.filter(pk=deal.pk).update(deleted_at=stamps[deal.title])
+    for n, contact in enumerate(contacts):  # minute 111, 113, … 119: among the newest deals
+        stamps[contact.name] = base + timedelta(minutes=2 * (55 + n) + 1)
+        Contact.all_objects.filter(pk=contact.pk).update(deleted_at=stamps[contact.name])
+    expected = sorted(stamps, key=stamps.get, reverse=True)
+    admin = client_for(personas.admin)
+
+    first = admin.get(TRASH)
+    second = admin.get(TRASH, {"page": 2})
+
+    assert first.status_code == second.status_code == 200
+    assert expected[:3] == ["联系人04", "商机059", "联系人03"]
+    assert _trash_rows(first.content.decode()) == expected[:50]
+    assert _trash_rows(second.content.decode()) == expected[50:]
+    assert len(expected) == 65
+    assert 'href="?page=2"' in first.content.decode()
+
+
+def test_the_trash_page_query_count_does_not_grow_with_the_rows(
+    personas, huaxin, django_assert_max_num_queries
+):
+    for _ in range(70):
+        deal_delete(deal=DealFactory(customer=huaxin), actor=personas.alice)
+    contact_delete(contact=ContactFactory(customer=huaxin), actor=personas.alice)
+    admin = client_for(personas.admin)
+
+    with django_assert_max_num_queries(12):
+        html = admin.get(TRASH, {"page": 2}).content.decode()
+
+    assert len(_trash_rows(html)) == 21
+
+
+# ---- delete permanently ------------------------------------------------------------------
+
+
+def test_it_offers_a_confirmed_delete_permanently_button(personas, huaxin, gone):
+    html = client_for(personas.admin).get(TRASH).content.decode()
+    url = reverse("trash:purge", args=["deal", gone.pk])
+    form = re.search(rf'<form method="post" action="{url}"[^>]*>', html)
+    assert form and "hx-confirm=" in form.group(0)
+
+
+def test_it_deletes_a_trashed_deal_permanently(personas, huaxin, gone):
+    kept = DealFactory(customer=huaxin)
+    deal_delete(deal=kept, actor=personas.alice)
+
+    r = client_for(personas.admin).post(reverse("trash:purge", args=["deal", gone.pk]))
+
+    assert r.status_code == 302 and r["Location"] == TRASH
+    assert not Deal.all_objects.filter(pk=gone.pk).exists()
+    assert Deal.all_objects.filter(pk=kept.pk).exists()
+    [entry] = AuditEntry.objects.filter(action=AuditEntry.Action.PURGE)
+    assert entry.actor == personas.admin
+    assert (entry.object_type, entry.object_id) == ("deals.deal", str(gone.pk))
+    assert entry.object_label == "要删除的商机"
+    assert audit_verify().ok
+
+
+def test_it_deletes_a_customer_permanently_with_its_contacts_and_deals(personas, huaxin, gone):
+    contact = ContactFactory(customer=huaxin)
+    deal = DealFactory(customer=huaxin)
+    other = DealFactory(customer=CustomerFactory(owner=personas.alice))
+    customer_delete(customer=huaxin, actor=personas.alice)
+    deal_delete(deal=other, actor=personas.alice)
+
+    r = client_for(personas.admin).post(
+        reverse("trash:purge", args=["customer", huaxin.pk]), {"page": "1"}
+    )
+
+    assert r.status_code == 302 and r["Location"] == f"{TRASH}?page=1"
+    assert not Customer.all_objects.filter(pk=huaxin.pk).exists()
+    assert not Contact.all_objects.filter(pk=contact.pk).exists()
+    assert not Deal.all_objects.filter(pk__in=[deal.pk, gone.pk]).exists()
+    assert Deal.all_objects.filter(pk=other.pk).exists()
+    purges = AuditEntry.objects.filter(action=AuditEntry.Action.PURGE).order_by("seq")
+    assert [(e.object_type, e.object_id) for e in purges] == [
+        ("deals.deal", str(gone.pk)),
+        ("deals.deal", str(deal.pk)),
+        ("customers.contact", str(contact.pk)),
+        ("customers.customer", str(huaxin.pk)),
+    ]
+    assert {e.actor for e in purges} == {personas.admin}
+    assert audit_verify().ok
+
+
+def test_it_keeps_a_customer_that_still_has_a_live_deal(personas, huaxin):
+    customer_delete(customer=huaxin, actor=personas.alice)
+    live = DealFactory(customer=huaxin)  # e.g. a deal created or restored since
+
+    with pytest.raises(ApplicationError):
+        record_purge(kind="customer", pk=huaxin.pk, actor=personas.admin)
+
+    assert Customer.all_objects.filter(pk=huaxin.pk).exists()
+    assert Deal.objects.filter(pk=live.pk).exists()
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.PURGE).exists()
+
+
+def test_it_refuses_to_purge_a_record_not_in_the_trash(personas, huaxin):
+    deal = DealFactory(customer=huaxin)
+
+    r = client_for(personas.admin).post(reverse("trash:purge", args=["deal", deal.pk]))
+
+    assert r.status_code == 302
+    assert Deal.objects.filter(pk=deal.pk).exists()
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.PURGE).exists()
+    with pytest.raises(ApplicationError):
+        record_purge(kind="invoice", pk=deal.pk, actor=personas.admin)
+
+
+@pytest.mark.parametrize("who", ["alice", "bob", "charlie", "mia"])
+def test_it_answers_403_to_non_admins_deleting_permanently(personas, huaxin, gone, who):
+    client = client_for(getattr(personas, who))
+    assert client.post(reverse("trash:purge", args=["deal", gone.pk])).status_code == 403
+    assert client.get(reverse("trash:purge", args=["deal", gone.pk])).status_code == 403
+    assert Deal.all_objects.filter(pk=gone.pk).exists()
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.PURGE).exists()
+
+
+def test_purge_answers_405_to_get(personas, gone):
+    client = client_for(personas.admin)
+    assert client.get(reverse("trash:purge", args=["deal", gone.pk])).status_code == 405
+    assert Deal.all_objects.filter(pk=gone.pk).exists()
