@@ -8,6 +8,7 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self):
+        from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
         from salestrack.audit import receivers
@@ -16,3 +17,4 @@ class AuditConfig(AppConfig):
         # explicitly inside its service transaction.
         user_logged_in.connect(receivers.record_login, dispatch_uid="audit_login")
         user_login_failed.connect(receivers.record_login_failed, dispatch_uid="audit_login_failed")
+        user_locked_out.connect(receivers.record_lockout, dispatch_uid="audit_lockout")

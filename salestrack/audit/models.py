@@ -33,6 +33,7 @@ class AuditEntry(models.Model):
         EXPORT = "export", _("Export")
         LOGIN = "login", _("Login")
         LOGIN_FAILED = "login_failed", _("Failed login")
+        LOCKOUT = "lockout", _("Locked out")
         PERMISSION_CHANGE = "permission_change", _("Permission change")
         REVERT = "revert", _("Revert")
         RESTORE = "restore", _("Restore")

@@ -8,6 +8,8 @@ from django.utils import translation
 from django.utils.html import escape
 
 from salestrack.accounts.forms import LoginForm
+from salestrack.audit.models import AuditEntry
+from salestrack.audit.selectors import audit_verify
 from salestrack.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +85,37 @@ def test_force_login_is_not_affected(client, personas, axes):
     client.force_login(personas.alice)
 
     assert client.get(BOARD).status_code == 200
+
+
+def test_it_audits_the_lock_out_once_with_the_username_and_address(client, personas, axes):
+    fail(client, times=4, REMOTE_ADDR="10.7.7.7")
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.LOCKOUT).exists()
+
+    fail(client, times=1, REMOTE_ADDR="10.7.7.7")
+    client.post(LOGIN, {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="10.7.7.7")
+    fail(client, times=2, REMOTE_ADDR="10.7.7.7")
+
+    [entry] = AuditEntry.objects.filter(action=AuditEntry.Action.LOCKOUT)
+    assert entry.actor is None and entry.actor_label == ""
+    assert entry.object_type == "accounts.user"
+    assert entry.object_label == "alice"
+    assert entry.extra == {"username": "alice", "failures": 5}
+    assert entry.ip == "10.7.7.7"
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.LOGIN_FAILED).count() == 8
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.LOGIN).exists()
+    assert audit_verify().ok
+
+
+def test_it_audits_a_lock_out_of_an_unknown_username(client, db, axes, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+
+    fail(client, username="nobody", times=2)
+
+    [entry] = AuditEntry.objects.filter(action=AuditEntry.Action.LOCKOUT)
+    assert entry.extra == {"username": "nobody", "failures": 2}
+
+
+def test_it_audits_no_lock_out_without_axes(client, personas):
+    fail(client, times=6)
+
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.LOCKOUT).exists()
