@@ -2,24 +2,34 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 
+from salestrack.access.policy import permissions_for
 from salestrack.accounts.models import User
 
 
+def has_capability(user: User, capability: str) -> bool:
+    return permissions_for(user).has(capability)
+
+
 def is_admin(user: User) -> bool:
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or user.role == User.Role.ADMIN)
-    )
+    """May change settings (pipelines, roles, users, the trash): the "manage settings" right."""
+    return has_capability(user, "manage_settings")
 
 
-def admin_required(view):
-    """Administrators only; others get 403 (not a login loop). Goes after login_required."""
+def capability_required(capability: str):
+    """Only users whose role has `capability`; others get 403 (not a login loop).
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not is_admin(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+    Goes after login_required."""
 
-    return wrapper
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not has_capability(request.user, capability):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+admin_required = capability_required("manage_settings")

@@ -5,9 +5,9 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from salestrack.access.decorators import is_admin
-from salestrack.access.models import SHAREABLE, Share
-from salestrack.access.scope import scope_filter
+from salestrack.access.models import SHAREABLE, Scope, Share
+from salestrack.access.policy import object_type_of, permissions_for
+from salestrack.access.scope import scope_condition
 from salestrack.accounts.models import User
 from salestrack.audit.models import AuditEntry
 from salestrack.audit.services import audit_record, audit_snapshot
@@ -17,16 +17,18 @@ SHARE_FIELDS = ["user", "can_edit", "expires_at"]
 
 
 def share_can_manage(*, obj: Model, actor: User) -> bool:
-    """The owner, a manager whose scope holds the record, or an administrator."""
-    if is_admin(actor):
-        return True
+    """The owner, or anyone whose role reaches beyond own records and may edit this one."""
     if not actor.is_authenticated or not actor.is_active:
         return False
-    if obj.owner_id == actor.pk:
+    if obj.owner_id == actor.pk or actor.is_superuser:
         return True
-    if actor.role == User.Role.MANAGER:
-        return type(obj)._base_manager.filter(scope_filter(actor), pk=obj.pk).exists()
-    return False
+    kind = object_type_of(type(obj))
+    if permissions_for(actor).scope(kind) in (Scope.NONE, Scope.OWN):
+        return False
+    condition = scope_condition(actor, permissions_for(actor).scope(kind))
+    editable = permissions_for(actor).can(kind, "edit")
+    qs = type(obj)._base_manager.filter(pk=obj.pk)
+    return editable and (condition is None or qs.filter(condition).exists())
 
 
 @transaction.atomic

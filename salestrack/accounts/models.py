@@ -33,9 +33,15 @@ class Team(models.Model):
 
 class User(AbstractUser):
     class Role(models.TextChoices):
+        """Keys of the built-in roles (access.Role); admins may add roles with other keys."""
+
         ADMIN = "admin", _("Administrator")
+        DIRECTOR = "director", _("Sales director")
         MANAGER = "manager", _("Manager")
         REP = "rep", _("Sales rep")
+        FINANCE = "finance", _("Finance")
+        MARKETING = "marketing", _("Marketing")
+        AUDITOR = "auditor", _("Auditor")
 
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     team = models.ForeignKey(
@@ -46,7 +52,8 @@ class User(AbstractUser):
         blank=True,
         related_name="members",
     )
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.REP)
+    # The key of an access.Role (not a foreign key: accounts sits below access).
+    role = models.CharField(_("role"), max_length=20, default=Role.REP, db_index=True)
     language = models.CharField(
         _("language"),
         max_length=10,

@@ -4,7 +4,7 @@ from datetime import datetime
 from django.db import models
 from django.db.models import QuerySet
 
-from salestrack.access.decorators import is_admin
+from salestrack.access.decorators import has_capability
 from salestrack.accounts.models import User
 from salestrack.audit.models import GENESIS_HASH, AuditChainHead, AuditEntry
 from salestrack.audit.services import audit_entry_content, audit_hash
@@ -71,7 +71,7 @@ def audit_search(
     until: datetime | None = None,
 ) -> QuerySet[AuditEntry]:
     """Entries matching the filters, newest first; nothing for users who may not read the trail."""
-    if not is_admin(user):
+    if not has_capability(user, "view_audit"):
         return AuditEntry.objects.none()
     qs = AuditEntry.objects.select_related("actor").order_by("-seq")
     if actor_id:

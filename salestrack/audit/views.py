@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from salestrack.access.decorators import admin_required
+from salestrack.access.decorators import capability_required
 from salestrack.audit.forms import AuditFilterForm
 from salestrack.audit.models import AuditEntry
 from salestrack.audit.selectors import audit_object_types, audit_search
@@ -11,7 +11,7 @@ from salestrack.core.pagination import paginate_by_ids
 
 
 @login_required
-@admin_required
+@capability_required("view_audit")
 @require_GET
 def list_view(request):
     form = AuditFilterForm(request.GET or None, object_types=audit_object_types())

@@ -10,10 +10,9 @@ def paginate_by_ids(qs: QuerySet, number: str | int | None, per_page: int) -> Pa
     ids = qs.values_list("pk", flat=True)
     page = Paginator(ids, per_page).get_page(number)
     page_ids = list(page.object_list)
-    rows = {
-        row.pk: row
-        for row in qs.model.objects.filter(pk__in=page_ids).select_related(*_related(qs))
-    }
+    rows_qs = qs.model.objects.filter(pk__in=page_ids).select_related(*_related(qs))
+    rows_qs._iterable_class = qs._iterable_class  # keeps e.g. the field policy of access.scope
+    rows = {row.pk: row for row in rows_qs}
     page.object_list = [rows[pk] for pk in page_ids if pk in rows]
     return page
 

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from salestrack.access.forms import OwnerFilterForm
+from salestrack.access.policy import restrict_form
 from salestrack.access.scope import visible_users
 from salestrack.accounts.models import User
 from salestrack.core.widgets import FastSelect
@@ -37,6 +38,7 @@ class CustomerForm(forms.ModelForm):
             self.fields["owner"].initial = user.pk
             del self.fields["version"]
         self.fields["owner"].queryset = users
+        restrict_form(self, user, "customer")
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -56,6 +58,10 @@ class ContactForm(forms.ModelForm):
         model = Contact
         fields = ["name", "title", "phone", "email", "wechat", "decision_role", "preferences"]
         widgets = {"preferences": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        restrict_form(self, user, "contact")
 
     def clean_phone(self):
         phone = self.cleaned_data.get("phone", "").strip()

@@ -1,9 +1,9 @@
 from django.db.models import Q, QuerySet
 
-from salestrack.access.scope import get_for_user, scope_queryset
+from salestrack.access.scope import get_for_user, scope_queryset, with_field_policy
 from salestrack.accounts.models import User
 from salestrack.core.exceptions import known_choice
-from salestrack.customers.models import Customer
+from salestrack.customers.models import Contact, Customer
 
 SORTS = {"updated": "-updated_at", "name": "name", "tier": "tier", "activity": "-last_activity_at"}
 
@@ -18,6 +18,11 @@ def customer_get_for_user(*, user: User, pk: int, write: bool = False) -> Custom
     """404 outside the user's scope; with `write`, 403 for a customer shared read-only."""
     qs = Customer.objects.select_related("owner", "team")
     return get_for_user(user, qs, pk, write=write)
+
+
+def contact_list(*, user: User, customer: Customer) -> QuerySet[Contact]:
+    """The customer's contacts as the user's role may see them (masked or hidden fields)."""
+    return with_field_policy(user, customer.contacts.all())
 
 
 def customer_search_condition(q: str) -> Q:

@@ -6,6 +6,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salestrack.access.policy import permissions_for
 from salestrack.accounts.models import User
 from salestrack.audit.models import AuditEntry
 from salestrack.audit.services import audit_diff, audit_record, audit_snapshot
@@ -54,6 +55,7 @@ def _check_fields(data: dict[str, Any], allowed: list[str]) -> None:
 
 @transaction.atomic
 def customer_create(*, actor: User, name: str, owner: User | None = None, **data: Any) -> Customer:
+    permissions_for(actor).require("customer", "create")
     _check_fields(data, CUSTOMER_FIELDS)
     owner = owner or actor
     customer = Customer(name=name.strip(), owner=owner, team_id=owner.team_id, **data)
@@ -127,6 +129,7 @@ def _contact_search_key(contact: Contact) -> str:
 
 @transaction.atomic
 def contact_create(*, customer: Customer, actor: User, name: str, **data: Any) -> Contact:
+    permissions_for(actor).require("contact", "create")
     _check_fields(data, CONTACT_FIELDS)
     contact = Contact(customer=customer, name=name.strip(), **data)
     _clean(contact, ["name", *data])
@@ -145,6 +148,7 @@ def contact_create(*, customer: Customer, actor: User, name: str, **data: Any) -
 
 @transaction.atomic
 def contact_update(*, contact: Contact, actor: User, data: dict[str, Any]) -> Contact:
+    permissions_for(actor).require("contact", "edit")
     _check_fields(data, CONTACT_FIELDS)
     before = audit_snapshot(contact, list(data))
     for name, value in data.items():
@@ -166,6 +170,7 @@ def contact_update(*, contact: Contact, actor: User, data: dict[str, Any]) -> Co
 @transaction.atomic
 def contact_delete(*, contact: Contact, actor: User) -> Contact:
     """Move the contact to the trash (trash.services restores or purges it)."""
+    permissions_for(actor).require("contact", "delete")
     before = audit_snapshot(contact, ["name", *CONTACT_FIELDS])
     contact.deleted_at = timezone.now()
     contact.deleted_by = actor

@@ -17,6 +17,7 @@ from salestrack.customers import services
 from salestrack.customers.forms import ContactForm, CustomerFilterForm, CustomerForm
 from salestrack.customers.models import Contact
 from salestrack.customers.selectors import (
+    contact_list,
     customer_filter_options,
     customer_get_for_user,
     customer_list,
@@ -55,10 +56,10 @@ def detail(request, pk: int):
     )
     context = {
         "customer": customer,
-        "contacts": customer.contacts.all(),
+        "contacts": contact_list(user=request.user, customer=customer),
         "deals": deals,
         "followups": followup_timeline(user=request.user, customer_id=customer.pk),
-        "contact_form": ContactForm(),
+        "contact_form": ContactForm(user=request.user),
         "audit_entries": audit_history_for(customer),
         **share_panel(obj=customer, user=request.user),
         "can_write": can_write(request.user, customer),
@@ -110,7 +111,7 @@ def edit(request, pk: int):
 def contact_edit(request, pk: int, contact_id: int | None = None):
     customer = customer_get_for_user(user=request.user, pk=pk, write=True)
     contact = get_object_or_404(Contact, pk=contact_id, customer=customer) if contact_id else None
-    form = ContactForm(request.POST or None, instance=contact)
+    form = ContactForm(request.POST or None, instance=contact, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             if contact:
