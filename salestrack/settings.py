@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "salestrack.deals",
     "salestrack.activities",
     "salestrack.trash",
+    "salestrack.handover",
     "salestrack.demo",
     "salestrack.backups",
 ]
@@ -102,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "salestrack.handover.context.nav",
             ],
         },
     },

@@ -12,5 +12,6 @@ urlpatterns = [
     path("access/", include("salestrack.access.urls")),
     path("audit/", include("salestrack.audit.urls")),
     path("trash/", include("salestrack.trash.urls")),
+    path("handover/", include("salestrack.handover.urls")),
     path("admin/", admin.site.urls),
 ]
