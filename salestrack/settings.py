@@ -10,6 +10,7 @@ from salestrack.core.env import (
     env_list,
     env_secret,
     env_str,
+    ipware_proxy_settings,
     persistent_secret_key,
 )
 
@@ -48,6 +49,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The login page itself explains the lock-out (accounts.forms.LoginForm); no bare 403/429 page.
 AXES_LOCKOUT_CALLABLE = "salestrack.accounts.views.lockout_response"
+# The client's address, for the lock-out and the audit trail alike (django-ipware): with
+# SALESTRACK_PROXY_COUNT=0 only REMOTE_ADDR counts; behind N reverse proxies, X-Forwarded-For's
+# Nth entry from the right. Not strict: addresses a client forged at the left of the header are
+# skipped rather than making every request fall back to the proxy's own address.
+SALESTRACK_PROXY_COUNT = env_int("SALESTRACK_PROXY_COUNT", 0)
+AXES_IPWARE_PROXY_COUNT, AXES_IPWARE_META_PRECEDENCE_ORDER = ipware_proxy_settings(
+    SALESTRACK_PROXY_COUNT
+)
+IPWARE_STRICT = False
 
 INSTALLED_APPS = [
     "django.contrib.admin",

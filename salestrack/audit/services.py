@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from salestrack.audit.models import GENESIS_HASH, AuditChainHead, AuditEntry
+from salestrack.core.http import client_ip
 
 HASHED_FIELDS = [
     "seq",
@@ -129,7 +130,7 @@ def _lock_head() -> AuditChainHead:
 def _client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    ip = request.META.get("REMOTE_ADDR") or None
+    ip = client_ip(request) or None
     if ip is None:
         return None
     return AuditEntry._meta.get_field("ip").to_python(ip)

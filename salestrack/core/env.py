@@ -64,3 +64,18 @@ def persistent_secret_key(path: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+def ipware_proxy_settings(proxy_count: int) -> tuple[int | None, tuple[str, ...]]:
+    """AXES_IPWARE_PROXY_COUNT and AXES_IPWARE_META_PRECEDENCE_ORDER for `proxy_count` reverse
+    proxies in front of the app (SALESTRACK_PROXY_COUNT).
+
+    0: REMOTE_ADDR only, so a forged X-Forwarded-For changes nothing. N: each proxy appends
+    the address it saw, so the client is the header's Nth entry from the right; django-ipware
+    counts the proxies listed after the client, N - 1 (the last proxy is REMOTE_ADDR).
+    """
+    if proxy_count < 0:
+        raise ImproperlyConfigured(f"SALESTRACK_PROXY_COUNT={proxy_count} is negative")
+    if proxy_count == 0:
+        return None, ("REMOTE_ADDR",)
+    return proxy_count - 1, ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")

@@ -11,6 +11,7 @@ from salestrack.accounts.forms import LoginForm
 from salestrack.audit.models import AuditEntry
 from salestrack.audit.selectors import audit_verify
 from salestrack.conftest import PASSWORD
+from salestrack.core.env import ipware_proxy_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +120,53 @@ def test_it_audits_no_lock_out_without_axes(client, personas):
     fail(client, times=6)
 
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.LOCKOUT).exists()
+
+
+def behind_proxies(settings, count: int) -> None:
+    settings.SALESTRACK_PROXY_COUNT = count
+    proxy_count, headers = ipware_proxy_settings(count)
+    settings.AXES_IPWARE_PROXY_COUNT = proxy_count
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = headers
+
+
+def forged(n: int) -> dict:
+    return {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": f"198.51.100.{n}"}
+
+
+def test_a_forged_forwarded_for_does_not_escape_the_lock_without_proxies(
+    client, personas, axes, settings
+):
+    behind_proxies(settings, 0)
+    for n in range(5):
+        fail(client, times=1, **forged(n))
+
+    r = client.post(LOGIN, {"username": "alice", "password": PASSWORD}, **forged(99))
+
+    assert r.status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"10.0.0.1"}
+
+
+def test_it_locks_the_client_named_by_one_proxy(client, personas, axes, settings):
+    behind_proxies(settings, 1)
+    via_proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    # The proxy appends the address it saw; anything left of it came from the client.
+    fail(client, HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7", **via_proxy)
+
+    locked = client.post(
+        LOGIN,
+        {"username": "alice", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="5.6.7.8, 203.0.113.7",
+        **via_proxy,
+    )
+    other_client = client.post(
+        LOGIN,
+        {"username": "alice", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="203.0.113.8",
+        **via_proxy,
+    )
+
+    assert locked.status_code == 429
+    assert other_client.status_code == 302
+    assert AccessAttempt.objects.get().ip_address == "203.0.113.7"
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.LOCKOUT)
+    assert entry.ip == "203.0.113.7"
