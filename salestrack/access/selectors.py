@@ -1,4 +1,5 @@
-from django.db.models import Model, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Model, Q, QuerySet
+from django.utils import timezone
 
 from salestrack.access.forms import ShareForm
 from salestrack.access.models import Share
@@ -7,8 +8,12 @@ from salestrack.accounts.models import User
 
 
 def share_list_for(*, obj: Model) -> QuerySet[Share]:
+    """All shares of the record, expired ones too (`expired`), until revoked or cleaned up
+    (manage.py share_cleanup)."""
+    expired = Q(expires_at__isnull=False, expires_at__lte=timezone.now())
     return (
         Share.objects.filter(object_type=obj._meta.label_lower, object_id=obj.pk)
+        .annotate(expired=ExpressionWrapper(expired, output_field=BooleanField()))
         .select_related("user")
         .order_by("created_at", "id")
     )

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Model
@@ -89,3 +89,33 @@ def share_revoke(*, share: Share, actor: User) -> None:
         changes={f"share.{k}": [v, None] for k, v in before.items()},
         extra={"event": "share_revoke", "share_id": share_id, "user": share.user.get_username()},
     )
+
+
+@transaction.atomic
+def share_delete_expired(*, older_than_days: int, actor: User | None = None) -> int:
+    """Delete the shares that ended more than `older_than_days` ago (until then the "Shared
+    with" card lists them as expired); each one is audited on its record like a revoke."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    removed = 0
+    shares = Share.objects.select_for_update().filter(expires_at__lt=cutoff)
+    for share in shares.select_related("user").order_by("id"):
+        before = audit_snapshot(share, SHARE_FIELDS)
+        share_id = share.pk
+        obj = Share.target_model(share.object_type)._base_manager.filter(pk=share.object_id).first()
+        share.delete()
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.PERMISSION_CHANGE,
+            obj=obj,
+            object_type=share.object_type,
+            object_id=share.object_id,
+            changes={f"share.{k}": [v, None] for k, v in before.items()},
+            extra={
+                "event": "share_cleanup",
+                "share_id": share_id,
+                "user": share.user.get_username(),
+                "older_than_days": older_than_days,
+            },
+        )
+        removed += 1
+    return removed
