@@ -113,7 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "salestrack.handover.context.nav",
+                "salestrack.access.context.access",
             ],
         },
     },

@@ -33,3 +33,17 @@ def capability_required(capability: str):
 
 
 admin_required = capability_required("manage_settings")
+
+
+def action_required(object_type: str, action: str):
+    """Only users whose role may do `action` on `object_type` records (403 otherwise)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            permissions_for(request.user).require(object_type, action)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salestrack.access.policy import permissions_for
 from salestrack.accounts.models import User
 from salestrack.activities.models import FollowUp
 from salestrack.audit.models import AuditEntry
@@ -47,6 +48,7 @@ def followup_create(
     **data: Any,
 ) -> FollowUp:
     """Record a follow-up; it closes earlier pending ones on the same deal (or customer)."""
+    permissions_for(actor).require("followup", "create")
     unknown = set(data) - set(FOLLOWUP_FIELDS)
     if unknown:
         raise ApplicationError(f"Unknown fields: {sorted(unknown)}")
@@ -98,6 +100,7 @@ def _touch(*, customer: Customer, deal: Deal | None, followup: FollowUp) -> None
 
 @transaction.atomic
 def followup_mark_done(*, followup: FollowUp, actor: User) -> FollowUp:
+    permissions_for(actor).require("followup", "edit")
     before = audit_snapshot(followup, ["done_at"])
     FollowUp.objects.filter(pk=followup.pk, done_at__isnull=True).update(done_at=timezone.now())
     followup.refresh_from_db()

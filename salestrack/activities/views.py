@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from salestrack.access.decorators import action_required
 from salestrack.activities.forms import FollowUpForm
 from salestrack.activities.selectors import followup_get_for_user, followup_pending
 from salestrack.activities.services import followup_create, followup_mark_done
@@ -35,6 +36,7 @@ def _safe_next(request) -> str:
 
 
 @login_required
+@action_required("followup", "create")
 def create(request):
     customer, deal = _subject(request)
     if customer is None:

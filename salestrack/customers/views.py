@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from salestrack.access.decorators import action_required
 from salestrack.access.scope import can_write
 from salestrack.access.selectors import share_panel
 from salestrack.activities.selectors import followup_timeline
@@ -68,6 +69,7 @@ def detail(request, pk: int):
 
 
 @login_required
+@action_required("customer", "create")
 def create(request):
     form = CustomerForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from salestrack.access.forms import OwnerFilterForm
+from salestrack.access.policy import restrict_form
 from salestrack.access.scope import visible_users
 from salestrack.accounts.models import User
 from salestrack.core.widgets import FastSelect
@@ -14,6 +15,15 @@ from salestrack.pipeline.models import Pipeline, Stage
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_FIELDS = {"expected_close_date", "contract_signed_on"}
 CUSTOMER_CHOICES_LIMIT = 300
+# Facts the exit criteria ask for, editable on the deal form too (e.g. payments, by finance).
+FACT_FIELDS = [
+    "confirmed_requirements",
+    "quote_amount",
+    "budget_confirmed",
+    "contract_number",
+    "contract_signed_on",
+    "payment_received",
+]
 
 
 class DealForm(forms.ModelForm):
@@ -32,8 +42,15 @@ class DealForm(forms.ModelForm):
             "source",
             "competitor",
             "next_step",
+            *FACT_FIELDS,
         ]
-        widgets = {"expected_close_date": DATE, "customer": FastSelect, "owner": FastSelect}
+        widgets = {
+            "expected_close_date": DATE,
+            "contract_signed_on": DATE,
+            "customer": FastSelect,
+            "owner": FastSelect,
+            "confirmed_requirements": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def __init__(self, *args, user: User, customers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,6 +72,9 @@ class DealForm(forms.ModelForm):
         else:
             self.fields["owner"].initial = user.pk
             del self.fields["version"]
+            for name in FACT_FIELDS:  # recorded later, at the stage that asks for them
+                del self.fields[name]
+        restrict_form(self, user, "deal")
 
     def _limit_customer_choices(self, customers) -> None:
         """Offer the current customer plus recent ones; validation still uses the full scope."""

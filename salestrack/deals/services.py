@@ -2,12 +2,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salestrack.access.models import FieldLevel
+from salestrack.access.policy import permissions_for
 from salestrack.access.scope import can_write
 from salestrack.accounts.models import User
 from salestrack.audit.models import AuditEntry
@@ -45,6 +47,12 @@ def _check_customer_writable(customer: Customer, actor: User) -> None:
         raise ApplicationError(
             _("You may not add deals to the customer “%(name)s”.") % {"name": customer.name}
         )
+
+
+def _require_field(actor: User, name: str) -> None:
+    """The actor's role must be allowed to edit this field of deals (access.policy)."""
+    if permissions_for(actor).field_level("deal", name) != FieldLevel.EDIT:
+        raise PermissionDenied(_("Your role may not change this field."))
 
 
 def _pipeline_stages(pipeline_id: int) -> list[Stage]:
@@ -110,6 +118,7 @@ def deal_create(
     collaborators: list[User] | tuple = (),
     **fields: Any,
 ) -> Deal:
+    permissions_for(actor).require("deal", "create")
     pipeline = pipeline or (stage.pipeline if stage else Pipeline.objects.get(is_default=True))
     stages = _pipeline_stages(pipeline.pk)
     open_stages = [s for s in stages if s.is_open]
@@ -160,6 +169,8 @@ def deal_update(*, deal: Deal, actor: User, expected_version: int, data: dict[st
     unknown = set(data) - set(EDITABLE_FIELDS) - {"collaborators"}
     if unknown:
         raise ApplicationError(f"Unknown deal fields: {sorted(unknown)}")
+    for name in data:
+        _require_field(actor, name)
     if "customer" in data and data["customer"].pk != deal.customer_id:
         _check_customer_writable(data["customer"], actor)
     audited = list(data)
@@ -197,6 +208,9 @@ def deal_move_stage(
     facts: dict[str, Any] | None = None,
 ) -> Deal:
     """Move a deal (forward, backward, won or lost), recording any facts the move requires."""
+    _require_field(actor, "stage")
+    for name in facts or {}:
+        _require_field(actor, name)
     if to_stage.pipeline_id != deal.pipeline_id:
         raise ApplicationError(_("That stage belongs to another pipeline."))
     if deal.version != expected_version:
@@ -267,6 +281,7 @@ def deal_line_add(
     unit_price: Decimal | None = None,
     discount: Decimal = Decimal("0"),
 ) -> DealLine:
+    _require_field(actor, "amount")
     unit_price = product.list_price if unit_price is None else unit_price
     line = DealLine(
         deal=deal,
@@ -307,6 +322,7 @@ def _line_facts(line: DealLine) -> dict[str, Any]:
 
 @transaction.atomic
 def deal_line_remove(*, line: DealLine, actor: User) -> Deal:
+    _require_field(actor, "amount")
     deal = line.deal
     facts = _line_facts(line)
     before = audit_snapshot(deal, ["amount"])
@@ -325,6 +341,7 @@ def deal_line_remove(*, line: DealLine, actor: User) -> Deal:
 @transaction.atomic
 def deal_delete(*, deal: Deal, actor: User) -> Deal:
     """Move the deal to the trash; it leaves the board, lists and follow-ups until restored."""
+    permissions_for(actor).require("deal", "delete")
     deal.deleted_at = timezone.now()
     deal.deleted_by = actor
     deal.save(update_fields=["deleted_at", "deleted_by", "updated_at"])

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from salestrack.access.decorators import action_required
 from salestrack.access.scope import can_write
 from salestrack.access.selectors import share_panel
 from salestrack.activities.selectors import followup_timeline
@@ -201,6 +202,7 @@ def detail(request, pk: int):
 
 
 @login_required
+@action_required("deal", "create")
 def create(request):
     # A deal is a write under its customer: a customer shared read-only is no choice (403 here).
     customers = customer_queryset(user=request.user, write=True)
@@ -234,7 +236,7 @@ def edit(request, pk: int):
     conflict = False
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        if form.fields["amount"].disabled:
+        if "amount" in form.fields and form.fields["amount"].disabled:
             data.pop("amount")
         try:
             deal = services.deal_update(

@@ -14,7 +14,7 @@ from django.db.models import F, Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from salestrack.access.decorators import is_admin
+from salestrack.access.decorators import has_capability
 from salestrack.accounts.models import User
 from salestrack.activities.models import FollowUp
 from salestrack.audit.models import AuditEntry
@@ -38,10 +38,8 @@ HANDOVER_FIELDS = [
 
 
 def may_hand_over(user: User) -> bool:
-    # policy: replaced by the role capability "handover"
-    return is_admin(user) or bool(
-        user.is_authenticated and user.is_active and user.role == User.Role.MANAGER
-    )
+    """The role's "hand over" right (access.policy); scope still limits whose records."""
+    return has_capability(user, "handover")
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def test_it_ignores_fields_the_deal_form_does_not_offer(client, personas, stages
         "stage_entered_at": "2020-01-01 00:00",
         "closed_at": "2020-01-01 00:00",
         "lost_reason": "x",
-        "quote_amount": "1",
+        "next_due_on": "2030-01-01",
     }
 
     r = client.post(reverse("deals:edit", args=[deal.pk]), data)
@@ -71,7 +71,7 @@ def test_it_ignores_fields_the_deal_form_does_not_offer(client, personas, stages
     assert after.team == personas.team_a
     assert after.closed_at is None
     assert after.lost_reason == ""
-    assert after.quote_amount is None
+    assert after.next_due_on == deal.next_due_on
     assert after.stage_entered_at == deal.stage_entered_at
 
 

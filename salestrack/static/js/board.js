@@ -36,6 +36,8 @@
   }
 
   function init(root) {
+    // Roles that may not change a deal's stage get a board to read, not to drag.
+    if (document.querySelector("[data-board][data-readonly]")) return;
     root.querySelectorAll(".cards").forEach(function (list) {
       if (list.dataset.sortable) return;
       list.dataset.sortable = "1";
