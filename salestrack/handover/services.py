@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salestrack.access.decorators import has_capability
+from salestrack.access.scope import with_field_policy
 from salestrack.accounts.models import User
 from salestrack.activities.models import FollowUp
 from salestrack.audit.models import AuditEntry
@@ -105,14 +106,25 @@ def handover_preview(*, actor: User, from_user: User, to_user: User) -> HandOver
         customers=customers.count(),
         deals=deals.count(),
         followups=followups.count(),
-        sample_customers=list(customers.order_by("name", "id")[:PREVIEW_ROWS]),
+        # Shown to the actor: through their field policy, like every other page.
+        sample_customers=list(
+            with_field_policy(actor, customers.order_by("name", "id")[:PREVIEW_ROWS])
+        ),
         sample_deals=list(
-            deals.select_related("customer", "stage").order_by("-updated_at", "-id")[:PREVIEW_ROWS]
+            with_field_policy(
+                actor,
+                deals.select_related("customer", "stage").order_by("-updated_at", "-id")[
+                    :PREVIEW_ROWS
+                ],
+            )
         ),
         sample_followups=list(
-            followups.select_related("customer", "deal").order_by("next_due_on", "id")[
-                :PREVIEW_ROWS
-            ]
+            with_field_policy(
+                actor,
+                followups.select_related("customer", "deal").order_by("next_due_on", "id")[
+                    :PREVIEW_ROWS
+                ],
+            )
         ),
     )
     if not any(preview.counts):
