@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "salestrack.activities",
     "salestrack.trash",
     "salestrack.handover",
+    "salestrack.exports",
     "salestrack.demo",
     "salestrack.backups",
 ]
@@ -176,6 +177,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 SALESTRACK_DEFAULT_STALL_DAYS = env_int("SALESTRACK_DEFAULT_STALL_DAYS", 7)
 SALESTRACK_BOARD_PAGE_SIZE = env_int("SALESTRACK_BOARD_PAGE_SIZE", 20)
 SALESTRACK_LIST_PAGE_SIZE = env_int("SALESTRACK_LIST_PAGE_SIZE", 50)
+# Exports larger than this are refused (narrow the filters), never cut short.
+SALESTRACK_EXPORT_MAX_ROWS = env_int("SALESTRACK_EXPORT_MAX_ROWS", 100_000)
 # Days a soft-deleted customer, contact or deal stays in the trash before trash_purge removes it.
 SALESTRACK_TRASH_DAYS = env_int("SALESTRACK_TRASH_DAYS", 30)
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("audit/", include("salestrack.audit.urls")),
     path("trash/", include("salestrack.trash.urls")),
     path("handover/", include("salestrack.handover.urls")),
+    path("exports/", include("salestrack.exports.urls")),
     path("admin/", admin.site.urls),
 ]
