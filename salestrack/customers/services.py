@@ -6,11 +6,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salestrack.access.bulk import audit_bulk_update, bulk_rows, check_assignable
 from salestrack.access.policy import permissions_for
 from salestrack.accounts.models import User
 from salestrack.audit.models import AuditEntry
 from salestrack.audit.services import audit_diff, audit_record, audit_snapshot
-from salestrack.core.exceptions import ApplicationError, ConflictError
+from salestrack.core.exceptions import ApplicationError, ConflictError, known_choice
 from salestrack.core.text import pinyin_search_key
 from salestrack.customers.models import Contact, Customer
 
@@ -184,3 +185,34 @@ def contact_delete(*, contact: Contact, actor: User) -> Contact:
         extra={"customer_id": contact.customer_id},
     )
     return contact
+
+
+@transaction.atomic
+def customer_bulk_update(
+    *, actor: User, ids: list[int], owner: User | None = None, tier: str = ""
+) -> int:
+    """Give many customers a new owner and/or tier at once; all or nothing, audited per row."""
+    after: dict[str, Any] = {}
+    if owner is not None:
+        check_assignable(actor=actor, owner=owner)
+        after.update(owner=owner.pk, team=owner.team_id)
+    if tier:
+        after["tier"] = known_choice(tier, Customer.Tier.values)
+    if not after:
+        raise ApplicationError(_("Choose a new owner or a tier."))
+    rows = bulk_rows(
+        actor=actor,
+        qs=Customer.objects.all(),
+        object_type="customer",
+        ids=ids,
+        fields=[name for name in ("owner", "tier") if name in after],
+        read=("team", "name"),
+    )
+    values = {f"{k}_id" if k in ("owner", "team") else k: v for k, v in after.items()}
+    Customer.objects.filter(pk__in=[r["pk"] for r in rows]).update(
+        **values, version=F("version") + 1, updated_at=timezone.now()
+    )
+    audit_bulk_update(
+        actor=actor, object_type="customers.customer", rows=rows, after=after, label="name"
+    )
+    return len(rows)

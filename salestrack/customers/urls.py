@@ -1,11 +1,12 @@
 from django.urls import path
 
-from salestrack.customers import views
+from salestrack.customers import bulk_views, views
 
 app_name = "customers"
 
 urlpatterns = [
     path("", views.list_view, name="list"),
+    path("bulk/", bulk_views.bulk, name="bulk"),
     path("new/", views.create, name="create"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),

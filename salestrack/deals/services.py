@@ -8,6 +8,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salestrack.access.bulk import audit_bulk_update, bulk_rows, check_assignable
 from salestrack.access.models import FieldLevel
 from salestrack.access.policy import permissions_for
 from salestrack.access.scope import can_write
@@ -353,3 +354,26 @@ def deal_delete(*, deal: Deal, actor: User) -> Deal:
         extra={"customer_id": deal.customer_id},
     )
     return deal
+
+
+@transaction.atomic
+def deal_bulk_assign(*, actor: User, ids: list[int], owner: User) -> int:
+    """Give many deals a new owner at once; all or nothing, audited per row."""
+    check_assignable(actor=actor, owner=owner)
+    rows = bulk_rows(
+        actor=actor,
+        qs=Deal.objects.all(),
+        object_type="deal",
+        ids=ids,
+        fields=["owner"],
+        read=("team", "title"),
+    )
+    Deal.objects.filter(pk__in=[r["pk"] for r in rows]).update(
+        owner_id=owner.pk,
+        team_id=owner.team_id,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    )
+    after = {"owner": owner.pk, "team": owner.team_id}
+    audit_bulk_update(actor=actor, object_type="deals.deal", rows=rows, after=after, label="title")
+    return len(rows)

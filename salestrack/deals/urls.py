@@ -1,11 +1,12 @@
 from django.urls import path
 
-from salestrack.deals import views
+from salestrack.deals import bulk_views, views
 
 app_name = "deals"
 
 urlpatterns = [
     path("", views.list_view, name="list"),
+    path("bulk/", bulk_views.bulk, name="bulk"),
     path("board/", views.board, name="board"),
     path("board/stage/<int:stage_id>/", views.board_column, name="board_column"),
     path("new/", views.create, name="create"),

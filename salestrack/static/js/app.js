@@ -16,6 +16,19 @@
       document.querySelectorAll("details[data-open-wide]").forEach((d) => { d.open = true; });
     }
   });
+  // Lists with an action bar: "select all" ticks the page's rows; applying asks first.
+  document.addEventListener("change", function (evt) {
+    if (!evt.target.matches("[data-check-all]")) return;
+    const table = evt.target.closest("table");
+    table.querySelectorAll("input[name=ids]").forEach((box) => { box.checked = evt.target.checked; });
+  });
+  document.addEventListener("submit", function (evt) {
+    const form = evt.target;
+    if (!form.matches("[data-confirm]")) return;
+    const picked = document.querySelectorAll(`input[name=ids][form="${form.id}"]:checked`).length;
+    if (!picked) { evt.preventDefault(); alert(form.dataset.empty); return; }
+    if (!confirm(form.dataset.confirm.replace("%n", picked))) evt.preventDefault();
+  });
   document.addEventListener("keydown", function (evt) {
     if (evt.key === "Escape") closeModal();
   });
