@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from salestrack.access.decorators import has_capability
 from salestrack.accounts.models import User
 from salestrack.audit.models import GENESIS_HASH, AuditChainHead, AuditEntry
+from salestrack.audit.reverts import audit_mark_revertible
 from salestrack.audit.services import audit_entry_content, audit_hash
 
 VERIFY_BATCH = 1000
@@ -90,13 +91,22 @@ def audit_search(
 
 
 def audit_history_for(
-    obj: models.Model, *, limit: int = 20, include_views: bool = False
+    obj: models.Model,
+    *,
+    limit: int = 20,
+    include_views: bool = False,
+    user: User | None = None,
 ) -> list[AuditEntry]:
-    """The record's latest entries (the History card); views are left out unless asked for."""
+    """The record's latest entries (the History card); views are left out unless asked for.
+
+    With `user`, each entry carries `revertible_fields`: the changes that user may revert."""
     qs = AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
     if not include_views:
         qs = qs.exclude(action=AuditEntry.Action.VIEW)
-    return list(qs.select_related("actor").order_by("-seq")[:limit])
+    entries = list(qs.select_related("actor").order_by("-seq")[:limit])
+    if user is not None:
+        audit_mark_revertible(user=user, obj=obj, entries=entries)
+    return entries
 
 
 def audit_object_types() -> list[str]:

@@ -61,7 +61,7 @@ def detail(request, pk: int):
         "deals": deals,
         "followups": followup_timeline(user=request.user, customer_id=customer.pk),
         "contact_form": ContactForm(user=request.user),
-        "audit_entries": audit_history_for(customer),
+        "audit_entries": audit_history_for(customer, user=request.user),
         **share_panel(obj=customer, user=request.user),
         "can_write": can_write(request.user, customer),
     }

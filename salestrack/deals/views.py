@@ -194,7 +194,7 @@ def detail(request, pk: int):
         "line_form": DealLineForm(),
         "move_form": DealMoveForm(deal=deal),
         "collaborators": deal.collaborators.all(),
-        "audit_entries": audit_history_for(deal),
+        "audit_entries": audit_history_for(deal, user=request.user),
         **share_panel(obj=deal, user=request.user),
         "can_write": can_write(request.user, deal),
     }
