@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import QuerySet
 
 from salestrack.access.decorators import has_capability
+from salestrack.access.models import FieldLevel
+from salestrack.access.policy import mask_value, object_type_of, permissions_for
 from salestrack.accounts.models import User
 from salestrack.audit.models import GENESIS_HASH, AuditChainHead, AuditEntry
 from salestrack.audit.reverts import audit_mark_revertible
@@ -106,7 +108,29 @@ def audit_history_for(
     entries = list(qs.select_related("actor").order_by("-seq")[:limit])
     if user is not None:
         audit_mark_revertible(user=user, obj=obj, entries=entries)
+        _apply_field_policy(user=user, obj=obj, entries=entries)
     return entries
+
+
+def _apply_field_policy(*, user: User, obj: models.Model, entries: list[AuditEntry]) -> None:
+    """For display only: drop the changes of fields hidden from the user's role and mask the
+    values of masked ones, as on the record itself (the stored entries stay untouched)."""
+    kind = object_type_of(type(obj))
+    withheld = permissions_for(user).withheld(kind) if kind else {}
+    if not withheld:
+        return
+    for entry in entries:
+        if not isinstance(entry.changes, dict):
+            continue
+        shown = {}
+        for name, values in entry.changes.items():
+            level = withheld.get(name)
+            if level == FieldLevel.HIDDEN:
+                continue
+            if level == FieldLevel.MASKED:
+                values = [None if v is None else mask_value(name, v) for v in values]
+            shown[name] = values
+        entry.changes = shown
 
 
 def audit_object_types() -> list[str]:

@@ -275,3 +275,24 @@ def test_a_role_change_in_the_users_admin_is_audited(client, personas):
         action=AuditEntry.Action.PERMISSION_CHANGE, object_id=str(user.pk)
     )
     assert entry.changes == {"role": ["rep", "finance"]}
+
+
+def test_the_history_card_hides_what_the_role_may_not_see(client, personas):
+    from salestrack.deals.services import deal_update
+
+    deal = DealFactory(customer__owner=personas.alice)
+    deal_update(
+        deal=deal,
+        actor=personas.admin,
+        expected_version=deal.version,
+        data={"contract_number": "HT-SECRET-77", "competitor": "竞品甲"},
+    )
+    url = reverse("deals:detail", args=[deal.pk])
+    client.force_login(_as(personas.bob, "marketing"))
+    marketing_page = client.get(url).content
+    client.force_login(personas.mia)
+    manager_page = client.get(url).content
+
+    assert b"HT-SECRET-77" in manager_page
+    assert b"HT-SECRET-77" not in marketing_page
+    assert "竞品甲".encode() in marketing_page  # a field marketing may read stays
