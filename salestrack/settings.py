@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "salestrack.exports",
     "salestrack.demo",
     "salestrack.backups",
+    "salestrack.goals",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +182,9 @@ SALESTRACK_LIST_PAGE_SIZE = env_int("SALESTRACK_LIST_PAGE_SIZE", 50)
 SALESTRACK_EXPORT_MAX_ROWS = env_int("SALESTRACK_EXPORT_MAX_ROWS", 100_000)
 # Days a soft-deleted customer, contact or deal stays in the trash before trash_purge removes it.
 SALESTRACK_TRASH_DAYS = env_int("SALESTRACK_TRASH_DAYS", 30)
+# Goal traffic light: yellow from this many % behind the expected-to-date, red from the second.
+SALESTRACK_GOAL_YELLOW_PCT = env_int("SALESTRACK_GOAL_YELLOW_PCT", 10)
+SALESTRACK_GOAL_RED_PCT = env_int("SALESTRACK_GOAL_RED_PCT", 30)
 
 LOGGING = {
     "version": 1,

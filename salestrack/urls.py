@@ -14,5 +14,6 @@ urlpatterns = [
     path("trash/", include("salestrack.trash.urls")),
     path("handover/", include("salestrack.handover.urls")),
     path("exports/", include("salestrack.exports.urls")),
+    path("goals/", include("salestrack.goals.urls")),
     path("admin/", admin.site.urls),
 ]

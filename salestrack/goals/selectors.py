@@ -1,0 +1,377 @@
+"""Reads for goals: who may see and set which goals, actuals, expected-to-date, the light.
+
+Actuals are database aggregates, one query per record type however many goals and deals
+(conditional aggregates, one per goal). Every aggregate runs on the records the viewer may
+read (access.scope.scope_filter) and then on the goal's subject: a rep goal counts the rep's
+own records (owner), a team goal those of the team and its sub-teams, a company goal all. When
+the viewer's scope does not reach the whole subject (a rep looking at the team's goal) the row
+is marked `partial`: it shows only what the viewer may see, and no light.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from salestrack.access.models import FieldLevel, ObjectPolicy, Scope
+from salestrack.access.policy import permissions_for
+from salestrack.access.scope import scope_filter
+from salestrack.accounts.models import Team, User
+from salestrack.activities.models import FollowUp
+from salestrack.customers.models import Customer
+from salestrack.deals.models import Deal
+from salestrack.goals.models import Goal, WorkCalendarDay
+from salestrack.goals.progress import Light, expected_to_date, goal_light
+
+Metric = Goal.Metric
+# Record type (access.policy) and, for sums, the governed field each metric reads.
+METRIC_SOURCE: dict[str, tuple[str, str | None]] = {
+    Metric.WON_AMOUNT: ("deal", "amount"),
+    Metric.WON_COUNT: ("deal", None),
+    Metric.PAYMENTS: ("deal", "payment_received"),
+    Metric.NEW_CUSTOMERS: ("customer", None),
+    Metric.FOLLOWUPS: ("followup", None),
+}
+SETTER_SCOPES = (Scope.TEAM, Scope.SUBTREE, Scope.ALL)
+KIND_ORDER = {"week": 0, "month": 1, "quarter": 2, "year": 3}
+
+
+def calendar_overrides(*, start: date, end: date) -> dict[date, bool]:
+    """Holidays and make-up working days between start and end (one query)."""
+    rows = WorkCalendarDay.objects.filter(date__range=(start, end)).values_list(
+        "date", "is_workday"
+    )
+    return dict(rows)
+
+
+# --- who may set goals ------------------------------------------------------------------
+
+
+def goal_can_set(user: User) -> bool:
+    """Whether `user` may set goals: a role whose deal scope is own team, team and sub-teams,
+    or all, and which may edit deals (built in: managers, directors, admins). Reps may not."""
+    perms = permissions_for(user)
+    return perms.scope("deal") in SETTER_SCOPES and perms.can("deal", "edit")
+
+
+def goal_settable_teams(user: User) -> QuerySet[Team]:
+    """Teams `user` may set goals for: all with the all-scope, else their team (and, with the
+    sub-team scope, its sub-teams)."""
+    if not goal_can_set(user):
+        return Team.objects.none()
+    scope = permissions_for(user).scope("deal")
+    if scope == Scope.ALL:
+        return Team.objects.all()
+    if not user.team_id:
+        return Team.objects.none()
+    if scope == Scope.SUBTREE:
+        return Team.objects.filter(path__startswith=user.team.path)
+    return Team.objects.filter(pk=user.team_id)
+
+
+def goal_can_set_company(user: User) -> bool:
+    return goal_can_set(user) and permissions_for(user).scope("deal") == Scope.ALL
+
+
+def goal_plan_reps(*, team: Team | None) -> list[User]:
+    """The reps a plan is split over: active users of the team's subtree (or the company)
+    whose role reaches only their own deals."""
+    rep_roles = ObjectPolicy.objects.filter(object_type="deal", scope=Scope.OWN).values("role__key")
+    qs = User.objects.filter(is_active=True, role__in=rep_roles).select_related("team")
+    if team is not None:
+        qs = qs.filter(team__path__startswith=team.path)
+    return list(qs.order_by("team__path", "username"))
+
+
+def goal_can_manage(user: User, goal: Goal) -> bool:
+    """May `user` change or delete this goal (same rule as setting it)."""
+    if not goal_can_set(user):
+        return False
+    if goal_can_set_company(user):
+        return True
+    teams = goal_settable_teams(user)
+    if goal.scope_kind == Goal.ScopeKind.TEAM:
+        return teams.filter(pk=goal.team_id).exists()
+    if goal.scope_kind == Goal.ScopeKind.REP:
+        return teams.filter(pk=goal.user.team_id).exists()
+    return False
+
+
+# --- who may see which goals --------------------------------------------------------------
+
+
+def goal_visible_filter(user: User) -> Q | None:
+    """Goals `user` may see (None: all).
+
+    - deal scope "all": every goal;
+    - deal scope own team / team and sub-teams (managers): the company's goals and those of
+      the teams in that scope, of the teams above their own, and of the reps in it;
+    - otherwise the "sees analytics" right shows every goal;
+    - otherwise (reps): their own goals, their team's (and the teams above it) and the
+      company's.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    perms = permissions_for(user)
+    scope = perms.scope("deal")
+    if scope == Scope.ALL:
+        return None
+    company = Q(scope_kind=Goal.ScopeKind.COMPANY)
+    own = Q(scope_kind=Goal.ScopeKind.REP, user_id=user.pk)
+    above = Q(scope_kind=Goal.ScopeKind.TEAM, team_id__in=_ancestor_ids(user.team))
+    if scope in (Scope.TEAM, Scope.SUBTREE) and user.team_id:
+        teams = (
+            Team.objects.filter(path__startswith=user.team.path)
+            if scope == Scope.SUBTREE
+            else Team.objects.filter(pk=user.team_id)
+        ).values("pk")
+        return (
+            company
+            | own
+            | above
+            | Q(scope_kind=Goal.ScopeKind.TEAM, team_id__in=teams)
+            | Q(scope_kind=Goal.ScopeKind.REP, user__team_id__in=teams)
+        )
+    if perms.has("view_analytics"):
+        return None
+    return company | own | above
+
+
+def _ancestor_ids(team: Team | None) -> list[int]:
+    if team is None:
+        return []
+    return [int(pk) for pk in team.path.strip("/").split("/") if pk]
+
+
+def goal_queryset(*, user: User) -> QuerySet[Goal]:
+    condition = goal_visible_filter(user)
+    qs = Goal.objects.select_related("team", "user")
+    return qs if condition is None else qs.filter(condition)
+
+
+def goal_get_for_user(*, user: User, pk: int) -> Goal:
+    """The goal if `user` may see it; 404 otherwise."""
+    try:
+        return goal_queryset(user=user).get(pk=pk)
+    except Goal.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+# --- actuals and progress -----------------------------------------------------------------
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _subject(goal: Goal, subtrees: dict[int, list[int]], owner: str = "owner_id") -> Q:
+    if goal.scope_kind == Goal.ScopeKind.REP:
+        return Q(**{owner: goal.user_id})
+    if goal.scope_kind == Goal.ScopeKind.TEAM:
+        return Q(team_id__in=subtrees.get(goal.team_id, [goal.team_id]))
+    return Q()
+
+
+def _team_subtrees(goals: list[Goal]) -> dict[int, list[int]]:
+    team_ids = {g.team_id for g in goals if g.team_id}
+    if not team_ids:
+        return {}
+    teams = list(Team.objects.values_list("pk", "path"))
+    paths = {pk: path for pk, path in teams if pk in team_ids}
+    return {
+        team_id: [pk for pk, path in teams if path.startswith(prefix)]
+        for team_id, prefix in paths.items()
+    }
+
+
+def _aggregate(qs: QuerySet, viewer: User, where: Q, aggregates: dict) -> dict:
+    if not aggregates:
+        return {}
+    condition = scope_filter(viewer, model=qs.model)
+    if condition is not None:
+        qs = qs.filter(condition)
+    return qs.filter(where).aggregate(**aggregates)
+
+
+def goal_actuals(
+    *, user: User, goals: Iterable[Goal], subtrees: dict[int, list[int]] | None = None
+) -> dict[int, Decimal]:
+    """Actual per goal id, counted on the records `user` may read: at most one query per
+    record type (deals, customers, follow-ups) plus one for the team tree.
+
+    won amount / won deals: deals won (status won) with closed_at in the period; payments:
+    payment_received of deals whose contract was signed in the period; new customers: created
+    in the period; follow-ups: occurred in the period.
+    """
+    goals = list(goals)
+    if not goals:
+        return {}
+    subtrees = _team_subtrees(goals) if subtrees is None else subtrees
+    deal_aggs, customer_aggs, followup_aggs = {}, {}, {}
+    first, last = min(g.start for g in goals), max(g.end for g in goals)
+    since, until = _day_start(first), _day_start(last + timedelta(days=1))
+    for g in goals:
+        at = Q(closed_at__gte=_day_start(g.start), closed_at__lt=_day_start(g.end + timedelta(1)))
+        won = Q(status=Deal.Status.WON) & at & _subject(g, subtrees)
+        created = Q(
+            created_at__gte=_day_start(g.start), created_at__lt=_day_start(g.end + timedelta(1))
+        )
+        name = f"g{g.pk}"
+        if g.metric == Metric.WON_AMOUNT:
+            deal_aggs[name] = Sum("amount", filter=won)
+        elif g.metric == Metric.WON_COUNT:
+            deal_aggs[name] = Count("id", filter=won)
+        elif g.metric == Metric.PAYMENTS:
+            signed = Q(contract_signed_on__range=(g.start, g.end)) & _subject(g, subtrees)
+            deal_aggs[name] = Sum("payment_received", filter=signed)
+        elif g.metric == Metric.NEW_CUSTOMERS:
+            customer_aggs[name] = Count("id", filter=created & _subject(g, subtrees))
+        elif g.metric == Metric.FOLLOWUPS:
+            occurred = Q(
+                occurred_at__gte=_day_start(g.start),
+                occurred_at__lt=_day_start(g.end + timedelta(1)),
+            )
+            followup_aggs[name] = Count("id", filter=occurred & _subject(g, subtrees))
+    deal_where = Q(status=Deal.Status.WON, closed_at__gte=since, closed_at__lt=until) | Q(
+        contract_signed_on__range=(first, last)
+    )
+    values = {
+        **_aggregate(Deal.objects.all(), user, deal_where, deal_aggs),
+        **_aggregate(
+            Customer.objects.all(),
+            user,
+            Q(created_at__gte=since, created_at__lt=until),
+            customer_aggs,
+        ),
+        **_aggregate(
+            FollowUp.objects.all(),
+            user,
+            Q(occurred_at__gte=since, occurred_at__lt=until),
+            followup_aggs,
+        ),
+    }
+    return {g.pk: Decimal(values.get(f"g{g.pk}") or 0) for g in goals}
+
+
+@dataclass
+class GoalProgress:
+    goal: Goal
+    actual: Decimal | None  # None: the viewer's role may not read this figure
+    expected: Decimal
+    light: Light | None  # None when hidden or partial
+    partial: bool
+
+    @property
+    def pct_of_target(self) -> int:
+        if self.actual is None or not self.goal.target:
+            return 0
+        return int(self.actual * 100 / self.goal.target)
+
+    @property
+    def bar_pct(self) -> int:
+        return min(self.pct_of_target, 100)
+
+    @property
+    def expected_pct(self) -> int:
+        if not self.goal.target:
+            return 0
+        return min(int(self.expected * 100 / self.goal.target), 100)
+
+
+def _covers(user: User, goal: Goal, subtrees: dict[int, list[int]], kind: str) -> bool:
+    """Whether the viewer's scope for `kind` records reaches the goal's whole subject."""
+    scope = permissions_for(user).scope(kind)
+    if scope == Scope.ALL:
+        return True
+    if scope == Scope.NONE:
+        return False
+    if goal.scope_kind == Goal.ScopeKind.COMPANY or not user.team_id:
+        return goal.scope_kind == Goal.ScopeKind.REP and goal.user_id == user.pk
+    if goal.scope_kind == Goal.ScopeKind.REP:
+        if goal.user_id == user.pk:
+            return True
+        if scope == Scope.TEAM:
+            return goal.user.team_id == user.team_id
+        return scope == Scope.SUBTREE and goal.user.team_id in subtrees.get(user.team_id, [])
+    team_ids = subtrees.get(goal.team_id, [goal.team_id])
+    if scope == Scope.TEAM:
+        return team_ids == [user.team_id]
+    return scope == Scope.SUBTREE and set(team_ids) <= set(subtrees.get(user.team_id, []))
+
+
+def goal_progress(
+    *, user: User, goals: Iterable[Goal], on: date | None = None
+) -> list[GoalProgress]:
+    """Actual, expected-to-date and light of each goal as `user` sees it on `on` (today)."""
+    goals = list(goals)
+    if not goals:
+        return []
+    on = on or timezone.localdate()
+    perms = permissions_for(user)
+    subtrees = _team_subtrees([*goals, Goal(team_id=user.team_id)] if user.team_id else goals)
+    actuals = goal_actuals(user=user, goals=goals, subtrees=subtrees)
+    overrides = calendar_overrides(start=min(g.start for g in goals), end=max(g.end for g in goals))
+    yellow, red = settings.SALESTRACK_GOAL_YELLOW_PCT, settings.SALESTRACK_GOAL_RED_PCT
+    rows = []
+    for goal in goals:
+        kind, field = METRIC_SOURCE[goal.metric]
+        hidden = perms.scope(kind) == Scope.NONE or (
+            field is not None and perms.field_level(kind, field) == FieldLevel.HIDDEN
+        )
+        expected = expected_to_date(
+            target=goal.target, start=goal.start, end=goal.end, on=on, overrides=overrides
+        )
+        partial = not hidden and not _covers(user, goal, subtrees, kind)
+        actual = None if hidden else actuals[goal.pk]
+        light = (
+            None
+            if hidden or partial
+            else goal_light(actual=actual, expected=expected, yellow_pct=yellow, red_pct=red)
+        )
+        rows.append(GoalProgress(goal, actual, expected, light, partial))
+    return rows
+
+
+def goal_list_for_user(
+    *, user: User, on: date, period_kind: str = ""
+) -> dict[str, list[GoalProgress]]:
+    """The goals `user` may see whose period contains `on`, grouped company / team / rep."""
+    qs = goal_queryset(user=user).filter(start__lte=on, end__gte=on)
+    if period_kind:
+        qs = qs.filter(period_kind=period_kind)
+    goals = sorted(
+        qs,
+        key=lambda g: (KIND_ORDER[g.period_kind], g.subject_label, g.metric),
+    )
+    groups: dict[str, list[GoalProgress]] = {k: [] for k in Goal.ScopeKind.values}
+    for row in goal_progress(user=user, goals=goals, on=on):
+        groups[row.goal.scope_kind].append(row)
+    return groups
+
+
+def goal_progress_for_user(*, user: User, on: date | None = None) -> list[GoalProgress]:
+    """For the user's home: their own goals whose period contains `on`, then those of their
+    team (shortest period first)."""
+    on = on or timezone.localdate()
+    if not user.is_authenticated:
+        return []
+    mine = Q(scope_kind=Goal.ScopeKind.REP, user_id=user.pk)
+    if user.team_id:
+        mine |= Q(scope_kind=Goal.ScopeKind.TEAM, team_id=user.team_id)
+    goals = sorted(
+        goal_queryset(user=user).filter(mine, start__lte=on, end__gte=on),
+        key=lambda g: (g.scope_kind != Goal.ScopeKind.REP, KIND_ORDER[g.period_kind], g.metric),
+    )
+    return goal_progress(user=user, goals=goals, on=on)
+
+
+def goal_tree(*, user: User, goal: Goal, on: date | None = None) -> list[GoalProgress]:
+    """The goal's direct parts (sub-periods and rep shares) the user may see, with progress."""
+    children = goal_queryset(user=user).filter(parent=goal)
+    children = sorted(children, key=lambda g: (g.scope_kind == "rep", g.start, g.metric, str(g)))
+    return goal_progress(user=user, goals=children, on=on)
