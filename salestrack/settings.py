@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "salestrack.exports",
     "salestrack.demo",
     "salestrack.backups",
+    "salestrack.tiers",
+    "salestrack.pool",
     "salestrack.goals",
 ]
 
@@ -182,6 +184,26 @@ SALESTRACK_LIST_PAGE_SIZE = env_int("SALESTRACK_LIST_PAGE_SIZE", 50)
 SALESTRACK_EXPORT_MAX_ROWS = env_int("SALESTRACK_EXPORT_MAX_ROWS", 100_000)
 # Days a soft-deleted customer, contact or deal stays in the trash before trash_purge removes it.
 SALESTRACK_TRASH_DAYS = env_int("SALESTRACK_TRASH_DAYS", 30)
+# Customer tiers (salestrack.tiers): an open deal expected to close within this many days counts
+# as a decision within a month; proposals to downgrade an A customer with no activity for
+# DOWNGRADE_DAYS, to upgrade one whose deal advanced UPGRADE_STAGES stages within UPGRADE_DAYS;
+# a dismissed proposal is not made again for SNOOZE_DAYS.
+SALESTRACK_TIER_CLOSE_DAYS = env_int("SALESTRACK_TIER_CLOSE_DAYS", 30)
+SALESTRACK_TIER_DOWNGRADE_DAYS = env_int("SALESTRACK_TIER_DOWNGRADE_DAYS", 14)
+SALESTRACK_TIER_UPGRADE_STAGES = env_int("SALESTRACK_TIER_UPGRADE_STAGES", 2)
+SALESTRACK_TIER_UPGRADE_DAYS = env_int("SALESTRACK_TIER_UPGRADE_DAYS", 7)
+SALESTRACK_TIER_SNOOZE_DAYS = env_int("SALESTRACK_TIER_SNOOZE_DAYS", 14)
+# Public pool (salestrack.pool): days without a follow-up before a customer goes to the pool, per
+# tier; owners are warned WARNING_DAYS before; a rep claims at most CLAIM_LIMIT customers within
+# CLAIM_WINDOW_DAYS; a previous owner cannot claim a customer back for COOLING_DAYS.
+SALESTRACK_POOL_DAYS = {
+    tier: env_int(f"SALESTRACK_POOL_DAYS_{tier}", env_int("SALESTRACK_POOL_DAYS", 30))
+    for tier in ("A", "B", "C")
+}
+SALESTRACK_POOL_WARNING_DAYS = env_int("SALESTRACK_POOL_WARNING_DAYS", 3)
+SALESTRACK_POOL_CLAIM_LIMIT = env_int("SALESTRACK_POOL_CLAIM_LIMIT", 50)
+SALESTRACK_POOL_CLAIM_WINDOW_DAYS = env_int("SALESTRACK_POOL_CLAIM_WINDOW_DAYS", 30)
+SALESTRACK_POOL_COOLING_DAYS = env_int("SALESTRACK_POOL_COOLING_DAYS", 7)
 # Goal traffic light: yellow from this many % behind the expected-to-date, red from the second.
 SALESTRACK_GOAL_YELLOW_PCT = env_int("SALESTRACK_GOAL_YELLOW_PCT", 10)
 SALESTRACK_GOAL_RED_PCT = env_int("SALESTRACK_GOAL_RED_PCT", 30)

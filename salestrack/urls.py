@@ -14,6 +14,8 @@ urlpatterns = [
     path("trash/", include("salestrack.trash.urls")),
     path("handover/", include("salestrack.handover.urls")),
     path("exports/", include("salestrack.exports.urls")),
+    path("tiers/", include("salestrack.tiers.urls")),
+    path("pool/", include("salestrack.pool.urls")),
     path("goals/", include("salestrack.goals.urls")),
     path("admin/", admin.site.urls),
 ]

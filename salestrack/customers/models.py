@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -11,6 +12,10 @@ class Customer(SoftDeleteModel, OwnedModel):
         A = "A", _("A - key")
         B = "B", _("B - normal")
         C = "C", _("C - low")
+
+    class TierSource(models.TextChoices):
+        AUTO = "auto", _("Rules")
+        MANUAL = "manual", _("Manual override")
 
     class Size(models.TextChoices):
         MICRO = "micro", _("1-20 staff")
@@ -53,6 +58,32 @@ class Customer(SoftDeleteModel, OwnedModel):
     search_key = models.TextField(blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    # How `tier` was set (salestrack.tiers): computed by the rules, or chosen by a person with a
+    # reason; a manual tier stays until it is cleared.
+    tier_source = models.CharField(
+        _("tier set by"), max_length=10, choices=TierSource.choices, default=TierSource.AUTO
+    )
+    tier_reason = models.CharField(_("reason for the tier"), max_length=300, blank=True)
+    # Public pool (salestrack.pool): set while the customer waits in the pool to be claimed;
+    # `owner` is then the previous owner, kept for the history.
+    in_pool_since = models.DateTimeField(
+        _("in the public pool since"), null=True, blank=True, editable=False
+    )
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("released by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    # When the current owner claimed the customer from the pool: their follow-up clock starts
+    # here rather than at the previous owner's last activity.
+    pool_claimed_at = models.DateTimeField(
+        _("claimed from the pool at"), null=True, blank=True, editable=False
+    )
+
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
@@ -63,6 +94,12 @@ class Customer(SoftDeleteModel, OwnedModel):
             models.Index(fields=["-updated_at"], name="cust_updated"),
             # customer_list for managers (team subtree)
             models.Index(fields=["team", "-updated_at"], name="cust_team_updated"),
+            # pool_list: the public pool, longest waiting first
+            models.Index(
+                fields=["in_pool_since"],
+                name="cust_in_pool",
+                condition=models.Q(in_pool_since__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

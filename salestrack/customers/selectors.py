@@ -41,7 +41,8 @@ def customer_list(
     owner_id: int | None = None,
     sort: str = "updated",
 ) -> QuerySet[Customer]:
-    qs = customer_queryset(user=user).select_related("owner")
+    # Customers waiting in the public pool (salestrack.pool) are listed on the pool page only.
+    qs = customer_queryset(user=user).filter(in_pool_since__isnull=True).select_related("owner")
     if q.strip():
         qs = qs.filter(customer_search_condition(q))
     filters = {"tier": tier, "industry": industry, "region": region, "source": source}

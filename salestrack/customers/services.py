@@ -24,6 +24,8 @@ CUSTOMER_FIELDS = [
     "budget",
     "pain_points",
     "tier",
+    "tier_source",  # tiers.services: rules or a manual override ...
+    "tier_reason",  # ... with its reason
     "owner",
 ]
 CONTACT_FIELDS = [
