@@ -38,6 +38,17 @@ def axes_off(settings):
     settings.AXES_ENABLED = False
 
 
+@pytest.fixture(autouse=True)
+def huey_immediate():
+    """Background jobs run inline on in-memory storage (never the queue file or Redis); a test
+    that wants the real backend sets HUEY.immediate = False itself (see access/tests/test_tasks)."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = True
+
+
 @pytest.fixture
 def axes(settings):
     """django-axes switched on, as in production."""

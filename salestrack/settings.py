@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_htmx",
     "axes",
+    "huey.contrib.djhuey",
     "salestrack.core",
     "salestrack.accounts",
     "salestrack.access",
@@ -208,9 +209,34 @@ SALESTRACK_POOL_COOLING_DAYS = env_int("SALESTRACK_POOL_COOLING_DAYS", 7)
 SALESTRACK_GOAL_YELLOW_PCT = env_int("SALESTRACK_GOAL_YELLOW_PCT", 10)
 SALESTRACK_GOAL_RED_PCT = env_int("SALESTRACK_GOAL_RED_PCT", 30)
 
+# Background jobs (Huey; consumer: `manage.py run_huey`): queued in a SQLite file in DATA_DIR, or
+# on Redis when REDIS_URL is set. utc=False: periodic jobs run at TIME_ZONE's clock (Django makes
+# it the process's local zone). SALESTRACK_HUEY_IMMEDIATE=true runs jobs inline, with no consumer.
+REDIS_URL = env_secret("REDIS_URL")
+HUEY = {
+    "name": "salestrack",
+    "huey_class": "huey.RedisHuey" if REDIS_URL else "huey.SqliteHuey",
+    **({"url": REDIS_URL} if REDIS_URL else {"filename": str(DATA_DIR / "huey.sqlite3")}),
+    "immediate": env_bool("SALESTRACK_HUEY_IMMEDIATE", False),
+    "utc": False,
+    "consumer": {"workers": env_int("SALESTRACK_HUEY_WORKERS", 2), "worker_type": "thread"},
+}
+# Nightly maintenance, "HH:MM" (TIME_ZONE) or "off": backup + prune, trash purge, and removal of
+# shares that ended more than SALESTRACK_SHARE_KEEP_DAYS days ago.
+SALESTRACK_BACKUP_AT = env_str("SALESTRACK_BACKUP_AT", "02:30")
+SALESTRACK_TRASH_PURGE_AT = env_str("SALESTRACK_TRASH_PURGE_AT", "03:00")
+SALESTRACK_SHARE_CLEANUP_AT = env_str("SALESTRACK_SHARE_CLEANUP_AT", "03:10")
+SALESTRACK_SHARE_KEEP_DAYS = env_int("SALESTRACK_SHARE_KEEP_DAYS", 30)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("SALESTRACK_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # What the background jobs did, at INFO even when the root level is WARNING.
+        "salestrack.jobs": {"level": env_str("SALESTRACK_JOBS_LOG_LEVEL", "INFO")},
+        # run_huey gives the consumer's logger a handler of its own: print each line once.
+        "huey": {"propagate": False},
+    },
 }

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from salestrack.access.services import share_delete_expired
@@ -10,8 +11,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--days",
             type=int,
-            default=30,
-            help="Keep shares that expired less than this many days ago (default 30).",
+            default=settings.SALESTRACK_SHARE_KEEP_DAYS,
+            help="Keep shares that expired less than this many days ago "
+            "(default SALESTRACK_SHARE_KEEP_DAYS, 30).",
         )
 
     def handle(self, *args, days: int, **options):

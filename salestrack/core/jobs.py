@@ -1,0 +1,72 @@
+"""The base for background jobs (Huey, configured by settings.HUEY; consumer: manage.py run_huey).
+
+Tasks live in each app's tasks.py (run_huey imports them all): they take ids, call one service
+and keep retries to themselves. `nightly_task` adds what every maintenance job needs: a daily
+time from the settings, retries, and a lock so that two consumers never run it at once.
+"""
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
+from huey import crontab
+from huey.contrib.djhuey import HUEY, db_periodic_task
+from huey.exceptions import TaskLockedException
+
+logger = logging.getLogger("salestrack.jobs")
+
+RETRIES = 3
+_CLOCK_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def daily_at(value: str, *, setting: str = "time") -> Callable[[datetime], bool]:
+    """A crontab for "HH:MM" every day (local time, settings.TIME_ZONE), or never for "off"."""
+    value = value.strip().lower()
+    if value == "off":
+        return lambda when: False
+    match = _CLOCK_RE.match(value)
+    if match is None:
+        raise ImproperlyConfigured(f"{setting}={value!r} is not a time of day (HH:MM or off)")
+    hour, minute = (int(part) for part in match.groups())
+    return crontab(minute=str(minute), hour=str(hour))
+
+
+def nightly_task(*, at: str, setting: str, retry_delay: int = 300):
+    """Schedule the decorated function daily at `at` (see daily_at) as a Huey periodic task.
+
+    Failures are retried RETRIES times, `retry_delay` seconds apart. The run holds a lock named
+    after the function: a second run that starts meanwhile (another consumer's scheduler, a
+    manual call) logs that and does nothing, so the job must also be safe to repeat later.
+    The wrapper gets `.lock` (a huey TaskLock; `run_huey --flush-locks` clears it after a crash).
+    """
+
+    def decorator(fn):
+        lock = HUEY.lock_task(fn.__name__)
+
+        @wraps(fn)
+        def run():
+            try:
+                with lock:
+                    return fn()
+            except TaskLockedException:
+                logger.info("%s: already running elsewhere, skipped", fn.__name__)
+                return None
+
+        task = db_periodic_task(
+            daily_at(at, setting=setting), retries=RETRIES, retry_delay=retry_delay
+        )(run)
+        task.lock = lock
+        return task
+
+    return decorator
+
+
+@HUEY.on_shutdown()
+def close_db_connections() -> None:
+    """A stopping worker thread closes its own database connections (PostgreSQL keeps a session
+    per connection until then)."""
+    connections.close_all()
