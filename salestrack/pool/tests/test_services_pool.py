@@ -2,10 +2,12 @@
 
 import datetime
 import threading
+from io import StringIO
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -185,3 +187,11 @@ def test_it_lets_exactly_one_of_two_concurrent_claims_win(personas):
         t.join()
     assert sorted(results) == ["lost", "won"]
     assert PoolEvent.objects.filter(kind="claimed").count() == 1
+
+
+def test_the_command_sweeps(personas):
+    quiet(personas.alice, 31)
+    out = StringIO()
+    call_command("pool_sweep", stdout=out)
+    assert "1" in out.getvalue()
+    assert Customer.objects.filter(in_pool_since__isnull=False).count() == 1

@@ -2,9 +2,11 @@
 
 import datetime
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -224,3 +226,12 @@ def test_dismiss_keeps_the_tier_and_snoozes_the_same_proposal(personas):
     assert tier_proposals_generate() == 0
     with time_machine.travel(NOW + datetime.timedelta(days=15), tick=False):
         assert tier_proposals_generate() == 1
+
+
+def test_the_command_recomputes_and_proposes(personas):
+    customer = _quiet_a(personas.alice, 20)
+    Customer.objects.filter(pk=customer.pk).update(tier_source="manual", tier_reason="老客户")
+    CustomerFactory(owner=personas.alice, tier="A")  # no deal: C by the rules
+    out = StringIO()
+    call_command("tiers_refresh", stdout=out)
+    assert out.getvalue().strip() == "Tiers changed: 1; proposals: 1"
