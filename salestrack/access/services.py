@@ -5,7 +5,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from salestrack.access.models import SHAREABLE, Scope, Share
+from salestrack.access.models import SHAREABLE, FieldLevel, Scope, Share
 from salestrack.access.policy import object_type_of, permissions_for
 from salestrack.access.scope import scope_condition
 from salestrack.accounts.models import User
@@ -17,18 +17,24 @@ SHARE_FIELDS = ["user", "can_edit", "expires_at"]
 
 
 def share_can_manage(*, obj: Model, actor: User) -> bool:
-    """The owner, or anyone whose role reaches beyond own records and may edit this one."""
+    """The owner (if their role edits such records), or a role that reaches the record and may
+    reassign it (edit level on `owner`): sharing hands out access, like a change of owner."""
     if not actor.is_authenticated or not actor.is_active:
         return False
-    if obj.owner_id == actor.pk or actor.is_superuser:
+    if actor.is_superuser:
         return True
     kind = object_type_of(type(obj))
-    if permissions_for(actor).scope(kind) in (Scope.NONE, Scope.OWN):
+    perms = permissions_for(actor)
+    if not perms.can(kind, "edit"):
         return False
-    condition = scope_condition(actor, permissions_for(actor).scope(kind))
-    editable = permissions_for(actor).can(kind, "edit")
+    if obj.owner_id == actor.pk:
+        return True
+    scope = perms.scope(kind)
+    if scope in (Scope.NONE, Scope.OWN) or perms.field_level(kind, "owner") != FieldLevel.EDIT:
+        return False
+    condition = scope_condition(actor, scope)
     qs = type(obj)._base_manager.filter(pk=obj.pk)
-    return editable and (condition is None or qs.filter(condition).exists())
+    return condition is None or qs.filter(condition).exists()
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from salestrack.access.decorators import action_required
+from salestrack.access.policy import permissions_for
 from salestrack.access.scope import can_write
 from salestrack.access.selectors import share_panel
 from salestrack.activities.selectors import followup_timeline
@@ -112,6 +113,7 @@ def edit(request, pk: int):
 @login_required
 def contact_edit(request, pk: int, contact_id: int | None = None):
     customer = customer_get_for_user(user=request.user, pk=pk, write=True)
+    permissions_for(request.user).require("contact", "edit" if contact_id else "create")
     contact = get_object_or_404(Contact, pk=contact_id, customer=customer) if contact_id else None
     form = ContactForm(request.POST or None, instance=contact, user=request.user)
     if request.method == "POST" and form.is_valid():

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salestrack.access.policy import permissions_for
 from salestrack.accounts.models import User
 from salestrack.audit.models import AuditEntry
 from salestrack.audit.services import audit_diff, audit_record, audit_snapshot
@@ -56,6 +57,7 @@ def _untrash(obj: SoftDeleteModel, *, actor: User, extra: dict) -> None:
 @transaction.atomic
 def customer_delete(*, customer: Customer, actor: User) -> Customer:
     """Trash the customer with its live contacts and deals, all with the same timestamp."""
+    permissions_for(actor).require("customer", "delete")
     now = timezone.now()
     extra = {"customer_id": customer.pk, "with_customer": True}
     for deal in Deal.objects.filter(customer=customer).order_by("id"):

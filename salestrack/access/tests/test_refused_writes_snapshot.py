@@ -25,25 +25,7 @@ pytestmark = pytest.mark.django_db
 REFUSED = [c for c in cases() if c.method == "POST" and c.expected not in (ALLOW, NOOP)]
 
 # Known bugs: (role, url name) -> reason. Strict xfail: the case fails until it is fixed.
-KNOWN = {
-    ("marketing", "customers:contact_create"): (
-        "BUG customers/views.py contact_edit: marketing may edit customers but not contacts;"
-        " restrict_form empties ContactForm and contact_create() is called without `name`"
-        " (TypeError, 500) instead of a 403"
-    ),
-    ("marketing", "trash:customer_delete"): (
-        "BUG trash/views.py customer_delete_view: checks the write scope (edit right) only;"
-        " marketing, without the customer delete right, trashes any customer and its deals"
-    ),
-    ("marketing", "access:share_create"): (
-        "SURPRISING access/services.py share_can_manage: any role beyond own records with the"
-        " edit right may share; marketing (edits the lead source only) grants colleagues full"
-        " edit of any customer"
-    ),
-    ("marketing", "access:share_revoke"): (
-        "SURPRISING access/services.py share_can_manage: marketing revokes anyone's shares"
-    ),
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _param(case):
