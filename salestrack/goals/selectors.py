@@ -8,6 +8,7 @@ the viewer's scope does not reach the whole subject (a rep looking at the team's
 is marked `partial`: it shows only what the viewer may see, and no light.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -169,14 +170,6 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _subject(goal: Goal, subtrees: dict[int, list[int]], owner: str = "owner_id") -> Q:
-    if goal.scope_kind == Goal.ScopeKind.REP:
-        return Q(**{owner: goal.user_id})
-    if goal.scope_kind == Goal.ScopeKind.TEAM:
-        return Q(team_id__in=subtrees.get(goal.team_id, [goal.team_id]))
-    return Q()
-
-
 def _team_subtrees(goals: list[Goal]) -> dict[int, list[int]]:
     team_ids = {g.team_id for g in goals if g.team_id}
     if not team_ids:
@@ -189,20 +182,48 @@ def _team_subtrees(goals: list[Goal]) -> dict[int, list[int]]:
     }
 
 
-def _aggregate(qs: QuerySet, viewer: User, where: Q, aggregates: dict) -> dict:
-    if not aggregates:
-        return {}
-    condition = scope_filter(viewer, model=qs.model)
-    if condition is not None:
-        qs = qs.filter(condition)
-    return qs.filter(where).aggregate(**aggregates)
+def _between(field: str, start: date, end: date) -> Q:
+    """`field` (a datetime) within the local days start..end."""
+    return Q(
+        **{
+            f"{field}__gte": _day_start(start),
+            f"{field}__lt": _day_start(end + timedelta(days=1)),
+        }
+    )
+
+
+# Per metric: the table's aggregate over the records of one period (deals, customers, follow-ups).
+def _metric_aggregate(metric: str, start: date, end: date):
+    won = Q(status=Deal.Status.WON) & _between("closed_at", start, end)
+    if metric == Metric.WON_AMOUNT:
+        return Deal, Sum("amount", filter=won)
+    if metric == Metric.WON_COUNT:
+        return Deal, Count("id", filter=won)
+    if metric == Metric.PAYMENTS:
+        return Deal, Sum("payment_received", filter=Q(contract_signed_on__range=(start, end)))
+    if metric == Metric.NEW_CUSTOMERS:
+        return Customer, Count("id", filter=_between("created_at", start, end))
+    return FollowUp, Count("id", filter=_between("occurred_at", start, end))
+
+
+@dataclass
+class _Totals:
+    """One figure of one period, summed by owner, by team and overall."""
+
+    by_owner: dict[int, Decimal]
+    by_team: dict[int | None, Decimal]
+    total: Decimal
 
 
 def goal_actuals(
     *, user: User, goals: Iterable[Goal], subtrees: dict[int, list[int]] | None = None
 ) -> dict[int, Decimal]:
-    """Actual per goal id, counted on the records `user` may read: at most one query per
-    record type (deals, customers, follow-ups) plus one for the team tree.
+    """Actual per goal id, counted on the records `user` may read.
+
+    One GROUP BY owner, team query per record type (deals, customers, follow-ups), with one
+    conditional aggregate per metric and period among the goals: the query count and the rows
+    returned grow with the number of users, never with deals or goals. A rep goal then reads
+    its owner's figure, a team goal adds up its subtree's teams, a company goal takes the total.
 
     won amount / won deals: deals won (status won) with closed_at in the period; payments:
     payment_received of deals whose contract was signed in the period; new customers: created
@@ -212,50 +233,49 @@ def goal_actuals(
     if not goals:
         return {}
     subtrees = _team_subtrees(goals) if subtrees is None else subtrees
-    deal_aggs, customer_aggs, followup_aggs = {}, {}, {}
-    first, last = min(g.start for g in goals), max(g.end for g in goals)
-    since, until = _day_start(first), _day_start(last + timedelta(days=1))
+    aliases: dict[tuple[str, date, date], str] = {}
+    per_model: dict[type, dict] = {Deal: {}, Customer: {}, FollowUp: {}}
     for g in goals:
-        at = Q(closed_at__gte=_day_start(g.start), closed_at__lt=_day_start(g.end + timedelta(1)))
-        won = Q(status=Deal.Status.WON) & at & _subject(g, subtrees)
-        created = Q(
-            created_at__gte=_day_start(g.start), created_at__lt=_day_start(g.end + timedelta(1))
-        )
-        name = f"g{g.pk}"
-        if g.metric == Metric.WON_AMOUNT:
-            deal_aggs[name] = Sum("amount", filter=won)
-        elif g.metric == Metric.WON_COUNT:
-            deal_aggs[name] = Count("id", filter=won)
-        elif g.metric == Metric.PAYMENTS:
-            signed = Q(contract_signed_on__range=(g.start, g.end)) & _subject(g, subtrees)
-            deal_aggs[name] = Sum("payment_received", filter=signed)
-        elif g.metric == Metric.NEW_CUSTOMERS:
-            customer_aggs[name] = Count("id", filter=created & _subject(g, subtrees))
-        elif g.metric == Metric.FOLLOWUPS:
-            occurred = Q(
-                occurred_at__gte=_day_start(g.start),
-                occurred_at__lt=_day_start(g.end + timedelta(1)),
-            )
-            followup_aggs[name] = Count("id", filter=occurred & _subject(g, subtrees))
-    deal_where = Q(status=Deal.Status.WON, closed_at__gte=since, closed_at__lt=until) | Q(
-        contract_signed_on__range=(first, last)
-    )
-    values = {
-        **_aggregate(Deal.objects.all(), user, deal_where, deal_aggs),
-        **_aggregate(
-            Customer.objects.all(),
-            user,
-            Q(created_at__gte=since, created_at__lt=until),
-            customer_aggs,
-        ),
-        **_aggregate(
-            FollowUp.objects.all(),
-            user,
-            Q(occurred_at__gte=since, occurred_at__lt=until),
-            followup_aggs,
-        ),
+        key = (g.metric, g.start, g.end)
+        if key not in aliases:
+            model, aggregate = _metric_aggregate(*key)
+            aliases[key] = f"a{len(aliases)}"
+            per_model[model][aliases[key]] = aggregate
+    first, last = min(g.start for g in goals), max(g.end for g in goals)
+    where = {
+        Deal: (Q(status=Deal.Status.WON) & _between("closed_at", first, last))
+        | Q(contract_signed_on__range=(first, last)),
+        Customer: _between("created_at", first, last),
+        FollowUp: _between("occurred_at", first, last),
     }
-    return {g.pk: Decimal(values.get(f"g{g.pk}") or 0) for g in goals}
+    totals: dict[str, _Totals] = {}
+    for model, aggregates in per_model.items():
+        if not aggregates:
+            continue
+        qs = model.objects.filter(where[model])
+        condition = scope_filter(user, model=model)
+        if condition is not None:
+            qs = qs.filter(condition)
+        rows = list(qs.values("owner_id", "team_id").annotate(**aggregates).order_by())
+        for alias in aggregates:
+            by_owner: dict[int, Decimal] = defaultdict(Decimal)
+            by_team: dict[int | None, Decimal] = defaultdict(Decimal)
+            for row in rows:
+                value = Decimal(row[alias] or 0)
+                by_owner[row["owner_id"]] += value
+                by_team[row["team_id"]] += value
+            totals[alias] = _Totals(by_owner, by_team, sum(by_team.values(), Decimal(0)))
+    actuals = {}
+    for g in goals:
+        figure = totals[aliases[(g.metric, g.start, g.end)]]
+        if g.scope_kind == Goal.ScopeKind.REP:
+            actuals[g.pk] = figure.by_owner.get(g.user_id, Decimal(0))
+        elif g.scope_kind == Goal.ScopeKind.TEAM:
+            teams = subtrees.get(g.team_id, [g.team_id])
+            actuals[g.pk] = sum((figure.by_team.get(t, Decimal(0)) for t in teams), Decimal(0))
+        else:
+            actuals[g.pk] = figure.total
+    return actuals
 
 
 @dataclass
@@ -370,8 +390,12 @@ def goal_progress_for_user(*, user: User, on: date | None = None) -> list[GoalPr
     return goal_progress(user=user, goals=goals, on=on)
 
 
-def goal_tree(*, user: User, goal: Goal, on: date | None = None) -> list[GoalProgress]:
-    """The goal's direct parts (sub-periods and rep shares) the user may see, with progress."""
+def goal_tree(
+    *, user: User, goal: Goal, on: date | None = None
+) -> tuple[GoalProgress, list[GoalProgress]]:
+    """The goal and its direct parts (sub-periods and rep shares) the user may see, with their
+    progress computed together (one round of aggregates)."""
     children = goal_queryset(user=user).filter(parent=goal)
     children = sorted(children, key=lambda g: (g.scope_kind == "rep", g.start, g.metric, str(g)))
-    return goal_progress(user=user, goals=children, on=on)
+    rows = goal_progress(user=user, goals=[goal, *children], on=on)
+    return rows[0], rows[1:]

@@ -21,7 +21,6 @@ from salestrack.goals.selectors import (
     goal_get_for_user,
     goal_list_for_user,
     goal_plan_reps,
-    goal_progress,
     goal_queryset,
     goal_tree,
 )
@@ -75,10 +74,10 @@ def index(request):
 def detail(request, pk: int):
     goal = goal_get_for_user(user=request.user, pk=pk)
     parent = goal_queryset(user=request.user).filter(pk=goal.parent_id).first()
-    parts = goal_tree(user=request.user, goal=goal)
+    progress, parts = goal_tree(user=request.user, goal=goal)
     context = {
         "goal": goal,
-        "progress": goal_progress(user=request.user, goals=[goal])[0],
+        "progress": progress,
         "parts": parts,
         "parent": parent,
         "can_manage": goal_can_manage(request.user, goal),
