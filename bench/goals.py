@@ -203,21 +203,44 @@ def aggregate_sql(goals: list, scope_user=None) -> list[tuple[str, list]]:
         if table == "deals_deal" and column == "closed_at":
             cond = "status = 'won' AND " + cond
         columns.setdefault(table, []).append((f"{func}(CASE WHEN {cond} THEN {value} END)", params))
-    first, last = min(g.start for g in goals), max(g.end for g in goals)
-    since, until = day(first), day(last + timedelta(days=1))
+
+    def span(metrics):
+        chosen = [g for g in goals if g.metric in metrics]
+        if not chosen:
+            return None
+        return min(g.start for g in chosen), max(g.end for g in chosen)
+
+    def dates(start, end):
+        return [ops.adapt_datefield_value(start), ops.adapt_datefield_value(end)]
+
+    def times(start, end):
+        return [day(start), day(end + timedelta(days=1))]
+
+    won, paid = span(("won_amount", "won_count")), span(("payments",))
+    deal_where, deal_params = [], []
+    if won:
+        deal_where.append("(status = 'won' AND closed_at >= %s AND closed_at < %s)")
+        deal_params += times(*won)
+    if paid:
+        deal_where.append("contract_signed_on BETWEEN %s AND %s")
+        deal_params += dates(*paid)
+    created, occurred = span(("new_customers",)), span(("followups",))
     wheres = {
         "deals_deal": (
-            "deleted_at IS NULL AND ((status = 'won' AND closed_at >= %s AND closed_at < %s)"
-            " OR contract_signed_on BETWEEN %s AND %s)",
-            [since, until, ops.adapt_datefield_value(first), ops.adapt_datefield_value(last)],
+            f"deleted_at IS NULL AND ({' OR '.join(deal_where)})",
+            deal_params,
             "deals.deal",
         ),
         "customers_customer": (
             "deleted_at IS NULL AND created_at >= %s AND created_at < %s",
-            [since, until],
+            times(*created) if created else [],
             "customers.customer",
         ),
-        "activities_followup": ("occurred_at >= %s AND occurred_at < %s", [since, until], None),
+        "activities_followup": (
+            "occurred_at >= %s AND occurred_at < %s",
+            times(*occurred) if occurred else [],
+            None,
+        ),
     }
     statements = []
     for table, aggregates in columns.items():

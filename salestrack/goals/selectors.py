@@ -206,6 +206,31 @@ def _metric_aggregate(metric: str, start: date, end: date):
     return FollowUp, Count("id", filter=_between("occurred_at", start, end))
 
 
+def _record_ranges(goals: list[Goal]) -> dict[type, Q]:
+    """Per record type, the rows any of the goals' aggregates may count (by date range)."""
+
+    def span(metrics) -> tuple[date, date] | None:
+        chosen = [g for g in goals if g.metric in metrics]
+        if not chosen:
+            return None
+        return min(g.start for g in chosen), max(g.end for g in chosen)
+
+    where: dict[type, Q] = {}
+    won, paid = span((Metric.WON_AMOUNT, Metric.WON_COUNT)), span((Metric.PAYMENTS,))
+    deal_parts = []
+    if won:
+        deal_parts.append(Q(status=Deal.Status.WON) & _between("closed_at", *won))
+    if paid:
+        deal_parts.append(Q(contract_signed_on__range=paid))
+    if deal_parts:
+        where[Deal] = deal_parts[0] if len(deal_parts) == 1 else deal_parts[0] | deal_parts[1]
+    if created := span((Metric.NEW_CUSTOMERS,)):
+        where[Customer] = _between("created_at", *created)
+    if occurred := span((Metric.FOLLOWUPS,)):
+        where[FollowUp] = _between("occurred_at", *occurred)
+    return where
+
+
 @dataclass
 class _Totals:
     """One figure of one period, summed by owner, by team and overall."""
@@ -241,18 +266,12 @@ def goal_actuals(
             model, aggregate = _metric_aggregate(*key)
             aliases[key] = f"a{len(aliases)}"
             per_model[model][aliases[key]] = aggregate
-    first, last = min(g.start for g in goals), max(g.end for g in goals)
-    where = {
-        Deal: (Q(status=Deal.Status.WON) & _between("closed_at", first, last))
-        | Q(contract_signed_on__range=(first, last)),
-        Customer: _between("created_at", first, last),
-        FollowUp: _between("occurred_at", first, last),
-    }
+    where = _record_ranges(goals)
     totals: dict[str, _Totals] = {}
     for model, aggregates in per_model.items():
         if not aggregates:
             continue
-        qs = model.objects.filter(where[model])
+        qs = model.objects.filter(where[model])  # only rows some aggregate may count
         condition = scope_filter(user, model=model)
         if condition is not None:
             qs = qs.filter(condition)

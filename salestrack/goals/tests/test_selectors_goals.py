@@ -246,3 +246,20 @@ def test_its_query_count_does_not_grow_with_deals(personas):
     assert queries() == few
     assert few <= 10, few
     assert len(goals) == 6
+
+
+def test_it_turns_the_quarter_at_local_midnight(personas):
+    q2 = GoalFactory(scope_kind="rep", user=personas.alice)
+    q3 = GoalFactory(
+        scope_kind="rep", user=personas.alice, start=date(2025, 7, 1), end=date(2025, 9, 30)
+    )
+    # 23:30 on 30 June in Shanghai is 15:30 UTC: still Q2, whose last day has not been worked.
+    with time_machine.travel(datetime(2025, 6, 30, 23, 30, tzinfo=SHANGHAI), tick=False):
+        (row,) = goal_progress_for_user(user=personas.alice)
+        assert row.goal == q2 and row.expected == D("984615.38")  # 64 of 65 working days
+    # 00:30 on 1 July in Shanghai is still 30 June in UTC: the local date decides.
+    with time_machine.travel(datetime(2025, 7, 1, 0, 30, tzinfo=SHANGHAI), tick=False):
+        (row,) = goal_progress_for_user(user=personas.alice)
+        assert row.goal == q3 and row.expected == 0
+        (done,) = goal_progress(user=personas.alice, goals=[q2])
+        assert done.expected == q2.target and done.light == Light.RED
