@@ -263,3 +263,12 @@ def test_it_turns_the_quarter_at_local_midnight(personas):
         assert row.goal == q3 and row.expected == 0
         (done,) = goal_progress(user=personas.alice, goals=[q2])
         assert done.expected == q2.target and done.light == Light.RED
+
+
+def test_it_lights_by_the_configured_thresholds(personas, settings):
+    # Wednesday morning, 400 of 1000 expected; 380 is 5 % behind.
+    won(personas.alice, 380, at(date(2025, 5, 12)))
+    goal = rep_goal(personas.alice, "won_amount", 1000, period=WEEK)
+    assert goal_progress(user=personas.admin, goals=[goal])[0].light == Light.GREEN
+    settings.SALESTRACK_GOAL_YELLOW_PCT, settings.SALESTRACK_GOAL_RED_PCT = 5, 20
+    assert goal_progress(user=personas.admin, goals=[goal])[0].light == Light.YELLOW

@@ -188,3 +188,24 @@ def test_it_shows_my_goals_on_my_follow_ups(client, personas):
 def test_the_nav_links_to_goals(client, personas):
     client.force_login(personas.alice)
     assert f'href="{INDEX}"' in client.get(MINE).content.decode()
+
+
+def test_the_goals_page_query_count_does_not_grow_with_deals(client, personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    GoalFactory(**MAY)
+    GoalFactory(scope_kind="team", team=personas.team_a, **MAY)
+    GoalFactory(scope_kind="rep", user=personas.alice, metric="won_count", **MAY)
+    client.force_login(personas.mia)
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(INDEX).status_code == 200
+        return len(ctx.captured_queries)
+
+    DealFactory(owner=personas.alice, status=Deal.Status.WON, closed_at=NOW)
+    few = queries()
+    for owner in (personas.alice, personas.bob, personas.charlie) * 5:
+        DealFactory(owner=owner, status=Deal.Status.WON, closed_at=NOW)
+    assert queries() == few
