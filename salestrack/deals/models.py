@@ -103,6 +103,8 @@ class Deal(SoftDeleteModel, OwnedModel):
         _("last activity"), null=True, blank=True, editable=False
     )
     next_due_on = models.DateField(_("next follow-up due"), null=True, blank=True, editable=False)
+    # stage_entered_at + the stage's rot_days; NULL when closed. Why stored: deals.stalls.
+    stalls_at = models.DateTimeField(_("stalled from"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
@@ -127,6 +129,18 @@ class Deal(SoftDeleteModel, OwnedModel):
                 fields=["deleted_at"],
                 name="deal_trashed",
                 condition=models.Q(deleted_at__isnull=False),
+            ),
+            # deals.stalls.stalled_in_stage_condition (risks stalled list, review, badge counts)
+            models.Index(
+                fields=["stalls_at"],
+                name="deal_stalls_at",
+                condition=models.Q(stalls_at__isnull=False, deleted_at__isnull=True),
+            ),
+            # deals.stalls.no_followup_condition: open live deals by last follow-up / creation
+            models.Index(
+                fields=["last_activity_at", "created_at"],
+                name="deal_open_last_activity",
+                condition=models.Q(status="open", deleted_at__isnull=True),
             ),
             # deal_list default ordering
             models.Index(fields=["-updated_at", "-id"], name="deal_updated"),

@@ -11,6 +11,7 @@ from salestrack.accounts.models import User
 from salestrack.core.exceptions import known_choice
 from salestrack.core.urls import fast_url, fast_url_plain
 from salestrack.deals.models import Deal, StageChange
+from salestrack.deals.stalls import REASON_LABELS, stall_reasons
 from salestrack.pipeline.models import Pipeline, Stage
 
 DEAL_SORTS = {
@@ -100,6 +101,9 @@ def deal_board_cards(
             "stage_id",
             "status",
             "next_due_on",
+            "stalls_at",
+            "last_activity_at",
+            "created_at",
             "customer__name",
             "owner__username",
             "owner__display_name",
@@ -116,7 +120,9 @@ def deal_board_cards(
 
 def decorate_card(deal: Deal) -> Deal:
     deal.days_in_stage = days_between(deal.stage_entered_at)
-    deal.stalled = deal.stage.is_open and deal.days_in_stage > deal.stage.rot_days
+    deal.stall_reasons = stall_reasons(deal)
+    deal.stalled = bool(deal.stall_reasons)
+    deal.stall_title = "; ".join(str(REASON_LABELS[r]) for r in deal.stall_reasons)
     deal.detail_url = fast_url("deals:detail", deal.pk)
     deal.move_url = fast_url("deals:move", deal.pk)
     deal.followup_url = f"{fast_url_plain('activities:create')}?deal={deal.pk}"

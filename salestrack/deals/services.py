@@ -21,6 +21,7 @@ from salestrack.customers.models import Customer
 from salestrack.deals.errors import StageGateError, deal_conflict
 from salestrack.deals.gates import GATE_FIELDS, LOST_REASON, missing_facts
 from salestrack.deals.models import Deal, DealLine, Product, StageChange
+from salestrack.deals.stalls import stalls_at_for
 from salestrack.pipeline.models import Pipeline, Stage
 
 EDITABLE_FIELDS = [
@@ -149,6 +150,7 @@ def deal_create(
     if missing:
         raise StageGateError(missing)
     deal.stage = stage
+    deal.stalls_at = stalls_at_for(stage=stage, entered_at=now)
     deal.save()
     if collaborators:
         deal.collaborators.set(collaborators)
@@ -240,6 +242,7 @@ def deal_move_stage(
             "stage": to_stage,
             "status": STATUS_BY_KIND[to_stage.kind],
             "stage_entered_at": now,
+            "stalls_at": stalls_at_for(stage=to_stage, entered_at=now),
             "closed_at": None if to_stage.is_open else now,
         },
     )

@@ -30,6 +30,7 @@ from salestrack.customers.models import Contact, Customer
 from salestrack.customers.services import contact_search_key, customer_search_key
 from salestrack.deals.gates import stages_left_by_move
 from salestrack.deals.models import Deal, DealLine, StageChange
+from salestrack.deals.stalls import stalls_at_for
 from salestrack.demo import words as W
 from salestrack.demo.context import (
     PlanContext,
@@ -320,6 +321,7 @@ def _deal_plan(
         owner_id=owner.pk,
         team_id=owner.team_id,
         stage_entered_at=times[-1],
+        stalls_at=stalls_at_for(stage=path[-1], entered_at=times[-1]),
         closed_at=times[-1] if outcome != "open" else None,
         created_at=times[0],
     )

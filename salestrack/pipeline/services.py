@@ -1,5 +1,7 @@
+from datetime import timedelta
+
 from django.db import transaction
-from django.db.models import Max, ProtectedError
+from django.db.models import F, Max, ProtectedError
 from django.utils.translation import gettext as _
 
 from salestrack.accounts.models import User
@@ -93,15 +95,27 @@ def stage_save(
     _check_kinds(pipeline)
     _set_requirements(stage, requirements if stage.is_open else [])
     changes = audit_diff(before, _stage_snapshot(stage, list(data)))
+    extra = {"pipeline_id": pipeline.pk}
+    if "rot_days" in changes and stage.is_open:
+        extra["deals_restamped"] = _restamp_stalls_at(stage)
     if created or changes:
         audit_record(
             actor=actor,
             action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
             obj=stage,
             changes=changes,
-            extra={"pipeline_id": pipeline.pk},
+            extra=extra,
         )
     return stage
+
+
+def _restamp_stalls_at(stage: Stage) -> int:
+    """Deals in the stage (trashed ones too) stall rot_days after entering it: one UPDATE.
+
+    Keeps deals.Deal.stalls_at (see deals.stalls) in step with the stage's new rot_days."""
+    return stage.deals(manager="all_objects").update(
+        stalls_at=F("stage_entered_at") + timedelta(days=stage.rot_days)
+    )
 
 
 def _stage_snapshot(stage: Stage, fields: list[str]) -> dict:

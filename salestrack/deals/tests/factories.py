@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from salestrack.customers.tests.factories import CustomerFactory
 from salestrack.deals.models import Deal, Product, StageChange
+from salestrack.deals.stalls import stalls_at_for
 from salestrack.pipeline.models import Pipeline
 
 
@@ -36,6 +37,10 @@ class DealFactory(factory.django.DjangoModelFactory):
     stage = factory.LazyAttribute(lambda o: o.pipeline.stages.order_by("position").first())
     amount = Decimal("100000.00")
     stage_entered_at = factory.LazyFunction(timezone.now)
+    status = factory.LazyAttribute(lambda o: o.stage.kind)
+    stalls_at = factory.LazyAttribute(
+        lambda o: stalls_at_for(stage=o.stage, entered_at=o.stage_entered_at)
+    )
 
     @factory.post_generation
     def history(obj, create, extracted, **kwargs):
