@@ -79,6 +79,9 @@ def customer_update(
     *, customer: Customer, actor: User, expected_version: int, data: dict[str, Any]
 ) -> Customer:
     _check_fields(data, CUSTOMER_FIELDS)
+    data = _tier_by_hand(
+        customer, data, _("Set on the customer form by %(name)s.") % {"name": actor}
+    )
     before = audit_snapshot(customer, list(data))
     for name, value in data.items():
         setattr(customer, name, value)
@@ -106,6 +109,13 @@ def customer_update(
         changes=audit_diff(before, audit_snapshot(customer, list(data))),
     )
     return customer
+
+
+def _tier_by_hand(customer: Customer, data: dict[str, Any], reason: str) -> dict[str, Any]:
+    """A tier changed by hand stays: it becomes a manual override (see salestrack.tiers)."""
+    if "tier" not in data or data["tier"] == customer.tier or "tier_source" in data:
+        return data
+    return {**data, "tier_source": Customer.TierSource.MANUAL, "tier_reason": reason}
 
 
 def contact_search_key(*, name_key: str, phone: str, email: str) -> str:
@@ -200,6 +210,8 @@ def customer_bulk_update(
         after.update(owner=owner.pk, team=owner.team_id)
     if tier:
         after["tier"] = known_choice(tier, Customer.Tier.values)
+        after["tier_source"] = Customer.TierSource.MANUAL
+        after["tier_reason"] = _("Set in a bulk change by %(name)s.") % {"name": actor}
     if not after:
         raise ApplicationError(_("Choose a new owner or a tier."))
     rows = bulk_rows(
@@ -208,7 +220,7 @@ def customer_bulk_update(
         object_type="customer",
         ids=ids,
         fields=[name for name in ("owner", "tier") if name in after],
-        read=("team", "name"),
+        read=("team", "name", *(("tier_source", "tier_reason") if tier else ())),
     )
     values = {f"{k}_id" if k in ("owner", "team") else k: v for k, v in after.items()}
     Customer.objects.filter(pk__in=[r["pk"] for r in rows]).update(

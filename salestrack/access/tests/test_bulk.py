@@ -40,11 +40,11 @@ def test_a_manager_reassigns_and_retiers_customers_in_one_go(client, personas, b
     }
     entries = AuditEntry.objects.filter(extra__event="bulk").order_by("seq")
     assert [e.object_id for e in entries] == [str(i) for i in sorted(ids)]
-    assert entries[1].changes == {
-        "owner": [personas.charlie.pk, personas.bob.pk],
-        "team": [personas.team_b.pk, personas.team_a.pk],
-        "tier": ["C", "A"],
-    }
+    changes = entries[1].changes
+    assert changes["owner"] == [personas.charlie.pk, personas.bob.pk]
+    assert changes["team"] == [personas.team_b.pk, personas.team_a.pk]
+    assert changes["tier"] == ["C", "A"]
+    assert changes["tier_source"] == ["auto", "manual"]
 
 
 def test_a_rep_may_not_bulk_change(client, personas, book):
@@ -110,3 +110,11 @@ def test_garbage_ids_change_nothing(client, personas, book):
     client.post(reverse("customers:bulk"), {"ids": [], "tier": "A"})
     client.post(reverse("customers:bulk"), {"ids": [book["alice"].pk], "tier": "Z"})
     assert _snapshot() == before
+
+
+def test_a_tier_set_in_bulk_or_on_the_form_is_a_manual_override(client, personas, book):
+    client.force_login(personas.mia)
+    client.post(reverse("customers:bulk"), {"ids": [book["alice"].pk], "tier": "A"})
+    customer = Customer.objects.get(pk=book["alice"].pk)
+    assert (customer.tier, customer.tier_source) == ("A", Customer.TierSource.MANUAL)
+    assert "米娅" in customer.tier_reason

@@ -212,3 +212,15 @@ def test_it_deletes_a_contact(personas):
     gone, kept = ContactFactory.create_batch(2, customer=customer)
     contact_delete(contact=gone, actor=personas.alice)
     assert list(customer.contacts.all()) == [kept]
+
+
+def test_a_tier_changed_on_the_form_becomes_a_manual_override(personas):
+    from salestrack.customers.services import customer_update
+
+    customer = CustomerFactory(owner=personas.alice, tier="B")
+    customer_update(customer=customer, actor=personas.alice, expected_version=1, data={"tier": "A"})
+    customer.refresh_from_db()
+    assert (customer.tier, customer.tier_source) == ("A", Customer.TierSource.MANUAL)
+    customer_update(customer=customer, actor=personas.alice, expected_version=2, data={"name": "x"})
+    customer.refresh_from_db()
+    assert customer.tier_source == Customer.TierSource.MANUAL
