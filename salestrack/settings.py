@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "salestrack.trash",
     "salestrack.handover",
     "salestrack.exports",
+    "salestrack.risks",
     "salestrack.demo",
     "salestrack.backups",
     "salestrack.tiers",
@@ -183,6 +184,17 @@ SALESTRACK_BOARD_PAGE_SIZE = env_int("SALESTRACK_BOARD_PAGE_SIZE", 20)
 SALESTRACK_LIST_PAGE_SIZE = env_int("SALESTRACK_LIST_PAGE_SIZE", 50)
 # Exports larger than this are refused (narrow the filters), never cut short.
 SALESTRACK_EXPORT_MAX_ROWS = env_int("SALESTRACK_EXPORT_MAX_ROWS", 100_000)
+# Risks (salestrack.risks): a deal with no follow-up for this many days counts as stalled.
+SALESTRACK_STALL_NO_FOLLOWUP_DAYS = env_int("SALESTRACK_STALL_NO_FOLLOWUP_DAYS", 14)
+# Cycle warning: an open deal older than this share (%) of its segment's median time-to-win ...
+SALESTRACK_CYCLE_WARN_PERCENT = env_int("SALESTRACK_CYCLE_WARN_PERCENT", 75)
+# ... unless it is in a late stage: an open stage whose default win probability is at least this.
+SALESTRACK_LATE_STAGE_PROBABILITY = env_int("SALESTRACK_LATE_STAGE_PROBABILITY", 60)
+# A segment (pipeline + customer industry) needs this many won deals, else the pipeline's median.
+SALESTRACK_CYCLE_MIN_SAMPLE = env_int("SALESTRACK_CYCLE_MIN_SAMPLE", 5)
+# Daily job (Huey, "HH:MM" or "off"): rebuild the cycle medians (pages also rebuild them when
+# they are more than a day old).
+SALESTRACK_CYCLE_MEDIANS_AT = env_str("SALESTRACK_CYCLE_MEDIANS_AT", "04:20")
 # Days a soft-deleted customer, contact or deal stays in the trash before trash_purge removes it.
 SALESTRACK_TRASH_DAYS = env_int("SALESTRACK_TRASH_DAYS", 30)
 # Customer tiers (salestrack.tiers): an open deal expected to close within this many days counts

@@ -17,5 +17,6 @@ urlpatterns = [
     path("tiers/", include("salestrack.tiers.urls")),
     path("pool/", include("salestrack.pool.urls")),
     path("goals/", include("salestrack.goals.urls")),
+    path("risks/", include("salestrack.risks.urls")),
     path("admin/", admin.site.urls),
 ]
