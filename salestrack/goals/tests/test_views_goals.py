@@ -61,6 +61,10 @@ def test_it_renders_the_goals_page(client, personas, who):
     assert response.status_code == 200
     assert len(goal_ids(response.content.decode())) == 2
     assert ('href="/goals/plan/"' in response.content.decode()) == (who != "alice")
+    calendar = reverse("admin:goals_workcalendarday_changelist")
+    assert (calendar in response.content.decode()) == (who == "admin")
+    if who == "admin":
+        assert client.get(calendar).status_code == 200
 
 
 def test_it_shows_actual_expected_target_and_light(client, personas):
