@@ -55,9 +55,15 @@ def calendar_overrides(*, start: date, end: date) -> dict[date, bool]:
 
 def goal_can_set(user: User) -> bool:
     """Whether `user` may set goals: a role whose deal scope is own team, team and sub-teams,
-    or all, and which may edit deals (built in: managers, directors, admins). Reps may not."""
+    or all, and which may edit and create deals (built in: managers for their subtree,
+    directors and admins for the company). Reps may not (own scope); neither may finance and
+    marketing, which read all deals and edit only a few fields of them but create none."""
     perms = permissions_for(user)
-    return perms.scope("deal") in SETTER_SCOPES and perms.can("deal", "edit")
+    return (
+        perms.scope("deal") in SETTER_SCOPES
+        and perms.can("deal", "edit")
+        and perms.can("deal", "create")
+    )
 
 
 def goal_settable_teams(user: User) -> QuerySet[Team]:

@@ -1,9 +1,10 @@
 """Writes for goals: one goal, a whole decomposition (one transaction), deletion. Audited.
 
 Who may set goals (goals.selectors.goal_can_set): roles whose deal scope is own team, team and
-sub-teams, or all, and which may edit deals. Built in, that is managers (for their team and its
-sub-teams and the reps in them) and directors and admins (also for the whole company). Reps may
-not: every service here raises PermissionDenied (403) for them.
+sub-teams, or all, and which may edit and create deals. Built in, that is managers (for their
+team, its sub-teams and the reps in them) and directors and admins (also for the whole
+company). Reps may not, nor may finance and marketing: every service here raises
+PermissionDenied (403) for them.
 """
 
 from collections import defaultdict

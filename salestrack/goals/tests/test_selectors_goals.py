@@ -217,9 +217,15 @@ def test_it_gives_a_users_home_their_goals_of_today(personas):
     assert [r.goal for r in goal_progress_for_user(user=personas.alice, on=later)] == [team]
 
 
-def test_it_lets_managers_and_admins_set_goals_not_reps(personas):
+def test_it_lets_managers_directors_and_admins_set_goals(personas):
+    from salestrack.accounts.models import User
+    from salestrack.core.tests.factories import UserFactory
+
     assert goal_can_set(personas.mia) and goal_can_set(personas.admin)
+    assert goal_can_set(UserFactory(role=User.Role.DIRECTOR))
     assert not goal_can_set(personas.alice)
+    for role in (User.Role.FINANCE, User.Role.MARKETING, User.Role.AUDITOR):
+        assert not goal_can_set(UserFactory(role=role)), role
 
 
 def test_its_query_count_does_not_grow_with_deals(personas):
