@@ -1,11 +1,12 @@
 """Reads for goals: who may see and set which goals, actuals, expected-to-date, the light.
 
 Actuals are database aggregates, one query per record type however many goals and deals
-(conditional aggregates, one per goal). Every aggregate runs on the records the viewer may
-read (access.scope.scope_filter) and then on the goal's subject: a rep goal counts the rep's
-own records (owner), a team goal those of the team and its sub-teams, a company goal all. When
-the viewer's scope does not reach the whole subject (a rep looking at the team's goal) the row
-is marked `partial`: it shows only what the viewer may see, and no light.
+(conditional aggregates, one per goal), on the goal's subject: a rep goal counts the rep's own
+records (owner), a team goal those of the team and its sub-teams, a company goal all.
+
+Who may see a goal is decided by goal_list_for_user; a goal one may see shows its whole figure
+(a rep sees how the team and the company are doing: a sum, no record). A figure whose field the
+viewer's role may not read (e.g. payments for marketing) is not shown at all.
 """
 
 from collections import defaultdict
@@ -21,7 +22,6 @@ from django.utils import timezone
 
 from salestrack.access.models import FieldLevel, ObjectPolicy, Scope
 from salestrack.access.policy import permissions_for
-from salestrack.access.scope import scope_filter
 from salestrack.accounts.models import Team, User
 from salestrack.activities.models import FollowUp
 from salestrack.customers.models import Customer
@@ -249,7 +249,7 @@ class _Totals:
 def goal_actuals(
     *, user: User, goals: Iterable[Goal], subtrees: dict[int, list[int]] | None = None
 ) -> dict[int, Decimal]:
-    """Actual per goal id, counted on the records `user` may read.
+    """Actual per goal id (the caller has checked that `user` may see these goals).
 
     One GROUP BY owner, team query per record type (deals, customers, follow-ups), with one
     conditional aggregate per metric and period among the goals: the query count and the rows
@@ -278,9 +278,6 @@ def goal_actuals(
         if not aggregates:
             continue
         qs = model.objects.filter(where[model])  # only rows some aggregate may count
-        condition = scope_filter(user, model=model)
-        if condition is not None:
-            qs = qs.filter(condition)
         rows = list(qs.values("owner_id", "team_id").annotate(**aggregates).order_by())
         for alias in aggregates:
             by_owner: dict[int, Decimal] = defaultdict(Decimal)
@@ -308,8 +305,7 @@ class GoalProgress:
     goal: Goal
     actual: Decimal | None  # None: the viewer's role may not read this figure
     expected: Decimal
-    light: Light | None  # None when hidden or partial
-    partial: bool
+    light: Light | None  # None when hidden
 
     @property
     def pct_of_target(self) -> int:
@@ -326,27 +322,6 @@ class GoalProgress:
         if not self.goal.target:
             return 0
         return min(int(self.expected * 100 / self.goal.target), 100)
-
-
-def _covers(user: User, goal: Goal, subtrees: dict[int, list[int]], kind: str) -> bool:
-    """Whether the viewer's scope for `kind` records reaches the goal's whole subject."""
-    scope = permissions_for(user).scope(kind)
-    if scope == Scope.ALL:
-        return True
-    if scope == Scope.NONE:
-        return False
-    if goal.scope_kind == Goal.ScopeKind.COMPANY or not user.team_id:
-        return goal.scope_kind == Goal.ScopeKind.REP and goal.user_id == user.pk
-    if goal.scope_kind == Goal.ScopeKind.REP:
-        if goal.user_id == user.pk:
-            return True
-        if scope == Scope.TEAM:
-            return goal.user.team_id == user.team_id
-        return scope == Scope.SUBTREE and goal.user.team_id in subtrees.get(user.team_id, [])
-    team_ids = subtrees.get(goal.team_id, [goal.team_id])
-    if scope == Scope.TEAM:
-        return team_ids == [user.team_id]
-    return scope == Scope.SUBTREE and set(team_ids) <= set(subtrees.get(user.team_id, []))
 
 
 def goal_progress(
@@ -371,14 +346,13 @@ def goal_progress(
         expected = expected_to_date(
             target=goal.target, start=goal.start, end=goal.end, on=on, overrides=overrides
         )
-        partial = not hidden and not _covers(user, goal, subtrees, kind)
         actual = None if hidden else actuals[goal.pk]
         light = (
             None
-            if hidden or partial
+            if hidden
             else goal_light(actual=actual, expected=expected, yellow_pct=yellow, red_pct=red)
         )
-        rows.append(GoalProgress(goal, actual, expected, light, partial))
+        rows.append(GoalProgress(goal, actual, expected, light))
     return rows
 
 
