@@ -93,50 +93,47 @@ def cases() -> list[tuple[str, str, list[tuple[str, list]]]]:
     review = f"({stalled} OR {cycle} OR {flagged})"
     review_params = stalled_params + cycle_params
 
+    def page_ids(where, params, order) -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT d.id {ROW_JOINS} WHERE {alive} AND {where} ORDER BY {order} LIMIT {PAGE}",
+                params,
+            )
+            return [row[0] for row in cursor.fetchall()] or [0]
+
     def listing(where, params, order):
-        return [
+        """Count, the page with its joins, and the page's open flags (by the page's ids)."""
+        ids = page_ids(where, params, order)
+        marks = ", ".join(["%s"] * len(ids))
+        return ids, [
             (f"SELECT COUNT(*) {ROW_JOINS} WHERE {alive} AND {where}", params),
             (
                 f"SELECT {ROW_COLS} {ROW_JOINS} WHERE {alive} AND {where} "
                 f"ORDER BY {order} LIMIT {PAGE}",
                 params,
             ),
-            # the page's open flags (ids of the first page stand in for the page's ids)
             (
-                "SELECT * FROM risks_riskflag WHERE resolved_at IS NULL AND deal_id IN "
-                f"(SELECT d.id {ROW_JOINS} WHERE {alive} AND {where} ORDER BY {order} "
-                f"LIMIT {PAGE})",
-                params,
+                f"SELECT * FROM risks_riskflag WHERE resolved_at IS NULL AND deal_id IN ({marks})",
+                ids,
             ),
         ]
 
-    week = timezone.localdate() - timedelta(days=timezone.localdate().isoweekday() - 1)
+    today = timezone.localdate()
+    week = today - timedelta(days=today.isoweekday() - 1)
+    _, stalled_sql = listing(stalled, stalled_params, "d.stage_entered_at, d.id")
+    _, cycle_sql = listing(cycle, cycle_params, "d.created_at, d.id")
+    review_ids, review_sql = listing(
+        review, review_params, "d.team_id, d.owner_id, d.stage_entered_at, d.id"
+    )
     decisions = (
-        f"SELECT * FROM risks_reviewdecision WHERE week = %s AND deal_id IN "
-        f"(SELECT d.id {ROW_JOINS} WHERE {alive} AND {review} "
-        f"ORDER BY d.team_id, d.owner_id, d.stage_entered_at, d.id LIMIT {PAGE})",
-        [week, *review_params],
+        "SELECT * FROM risks_reviewdecision WHERE week = %s AND deal_id IN "
+        f"({', '.join(['%s'] * len(review_ids))})",
+        [week, *review_ids],
     )
     return [
-        (
-            "stalled",
-            "/risks/stalled/",
-            listing(stalled, stalled_params, "d.stage_entered_at, d.id"),
-        ),
-        (
-            "cycle",
-            "/risks/cycle/",
-            [medians, *listing(cycle, cycle_params, "d.created_at, d.id")],
-        ),
-        (
-            "review",
-            "/risks/review/",
-            [
-                medians,
-                *listing(review, review_params, "d.team_id, d.owner_id, d.stage_entered_at, d.id"),
-                decisions,
-            ],
-        ),
+        ("stalled", "/risks/stalled/", stalled_sql),
+        ("cycle", "/risks/cycle/", [medians, *cycle_sql]),
+        ("review", "/risks/review/", [medians, *review_sql, decisions]),
     ]
 
 

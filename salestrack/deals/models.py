@@ -136,10 +136,11 @@ class Deal(SoftDeleteModel, OwnedModel):
                 name="deal_stalls_at",
                 condition=models.Q(stalls_at__isnull=False, deleted_at__isnull=True),
             ),
-            # deals.stalls.no_followup_condition: open live deals by last follow-up / creation
+            # risks.selectors.stalled_deals: count and page of stalled open deals read from the
+            # index alone (in stage-entry order, both stall conditions on its columns)
             models.Index(
-                fields=["last_activity_at", "created_at"],
-                name="deal_open_last_activity",
+                fields=["stage_entered_at", "stalls_at", "last_activity_at", "created_at"],
+                name="deal_open_stall_scan",
                 condition=models.Q(status="open", deleted_at__isnull=True),
             ),
             # deal_list default ordering
