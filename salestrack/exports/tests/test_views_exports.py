@@ -82,7 +82,7 @@ def exports() -> list[AuditEntry]:
 def list_names(client: Client, page: str, query: str) -> list[str]:
     html = client.get(f"{reverse(page)}?{query}").content.decode()
     prefix = "customers" if page.startswith("customers") else "deals"
-    return re.findall(rf'<tr><td><a href="/{prefix}/\d+/">([^<]+)</a></td>', html)
+    return re.findall(rf'<td><a href="/{prefix}/\d+/">([^<]+)</a></td>', html)
 
 
 ALL_CUSTOMER_KEYS = [c.key for c in CUSTOMER_COLUMNS]
