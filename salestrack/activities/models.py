@@ -56,6 +56,8 @@ class FollowUp(OwnedModel):
             # customer timeline and deal timeline
             models.Index(fields=["customer", "-occurred_at"], name="followup_customer"),
             models.Index(fields=["deal", "-occurred_at"], name="followup_deal"),
+            # goals: follow-ups made in a period
+            models.Index(fields=["occurred_at"], name="followup_occurred"),
         ]
 
     def __str__(self) -> str:

@@ -94,6 +94,8 @@ class Customer(SoftDeleteModel, OwnedModel):
             models.Index(fields=["-updated_at"], name="cust_updated"),
             # customer_list for managers (team subtree)
             models.Index(fields=["team", "-updated_at"], name="cust_team_updated"),
+            # goals: new customers of a period
+            models.Index(fields=["created_at"], name="cust_created"),
             # pool_list: the public pool, longest waiting first
             models.Index(
                 fields=["in_pool_since"],

@@ -113,6 +113,8 @@ class Deal(SoftDeleteModel, OwnedModel):
         indexes = [
             # deal_board_cards / deal_board_columns for admins (whole pipeline)
             models.Index(fields=["stage", "stage_entered_at"], name="deal_stage_entered"),
+            # goals: won amount / won deals of a period (status = won AND closed_at in range)
+            models.Index(fields=["status", "closed_at"], name="deal_status_closed"),
             # deal_board_cards for reps (own deals)
             models.Index(fields=["owner", "stage", "stage_entered_at"], name="deal_owner_stage"),
             # deal_board_cards for managers (team subtree)
