@@ -1,32 +1,18 @@
 """The roles every installation starts with (admins may change them or add their own).
 
-Plain data, read by the data migration that creates them and by `role_reset_builtin`.
+Plain data, read by the data migration that creates them (access 0003).
 """
 
 from django.utils.translation import gettext_noop
+
+from salestrack.access.policy import GOVERNED_FIELDS
 
 ALL_ACTIONS = {"create": True, "edit": True, "delete": True, "export": True, "bulk": True}
 OWN_WORK = {"create": True, "edit": True, "delete": True, "export": False, "bulk": False}
 READ_ONLY = {"create": False, "edit": False, "delete": False, "export": False, "bulk": False}
 CONTACT_DETAILS = ("phone", "email", "wechat")
 PAYMENT_FIELDS = ("contract_number", "contract_signed_on", "payment_received")
-DEAL_FIELDS_BUT_PAYMENT = (
-    "title",
-    "customer",
-    "stage",
-    "amount",
-    "expected_close_date",
-    "probability",
-    "owner",
-    "collaborators",
-    "source",
-    "competitor",
-    "next_step",
-    "lost_reason",
-    "confirmed_requirements",
-    "quote_amount",
-    "budget_confirmed",
-)
+DEAL_FIELDS_BUT_PAYMENT = tuple(f for f in GOVERNED_FIELDS["deal"] if f not in PAYMENT_FIELDS)
 
 
 def _everywhere(scope: str, actions: dict) -> dict:
