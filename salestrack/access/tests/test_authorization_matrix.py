@@ -22,6 +22,7 @@ from salestrack.access.tests.authz import (
     World,
     cases,
     db_snapshot,
+    known_reason,
     marker_of,
     snapshot_diff,
     target_of,
@@ -68,7 +69,6 @@ def test_every_url_of_the_project_has_a_rule():
     assert not missing, f"URLs without a rule in access/tests/authz.py RULES: {missing}"
 
 
-@pytest.mark.xfail(strict=True, reason="URLs added during the matrix work still lack rules")
 def test_no_url_is_pending_a_rule():
     assert not PENDING, f"write rules for {sorted(PENDING)}"
 
@@ -77,7 +77,13 @@ def test_every_rule_names_an_existing_url():
     assert not set(RULES) - set(url_names()), "rules for URLs that no longer exist"
 
 
-@pytest.mark.parametrize("case", [c for c in cases() if not refused_write(c)], ids=lambda c: c.id)
+def _param(case: Case):
+    reason = known_reason(case)  # known bugs (authz.KNOWN): strict xfail until fixed
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    return pytest.param(case, id=case.id, marks=marks)
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in cases() if not refused_write(c)])
 def test_matrix(client, world, case):
     login(client, world, case)
     before = db_snapshot() if case.expected == NOOP else None

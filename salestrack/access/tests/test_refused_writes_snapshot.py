@@ -16,6 +16,7 @@ from salestrack.access.tests.authz import (
     STATUSES,
     cases,
     db_snapshot,
+    known_reason,
     snapshot_diff,
 )
 from salestrack.access.tests.test_authorization_matrix import call, label_of, login
@@ -24,12 +25,9 @@ pytestmark = pytest.mark.django_db
 
 REFUSED = [c for c in cases() if c.method == "POST" and c.expected not in (ALLOW, NOOP)]
 
-# Known bugs: (role, url name) -> reason. Strict xfail: the case fails until it is fixed.
-KNOWN: dict[tuple[str, str], str] = {}
-
 
 def _param(case):
-    reason = KNOWN.get((case.role, case.name))
+    reason = known_reason(case)  # known bugs (authz.KNOWN): strict xfail until fixed
     marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
     return pytest.param(case, id=case.id, marks=marks)
 
