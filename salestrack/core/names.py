@@ -7,6 +7,8 @@ Used wherever customers are matched by name (imports' de-duplication, the duplic
 import re
 import unicodedata
 
+from rapidfuzz import fuzz
+
 # Bracketed parts, in half-width form after NFKC: a city or branch, e.g. (上海), [北京], 【杭州】.
 _BRACKETED = re.compile(r"[(\[【〔<《][^)\]】〕>》]*[)\]】〕>》]")
 # Legal forms at the end of a name, longest first; stripped repeatedly ("… 集团 有限公司").
@@ -27,6 +29,7 @@ LEGAL_SUFFIXES: tuple[str, ...] = tuple(
             "co.ltd.",
             "co.ltd",
             "co.",
+            "co",
             "company",
             "corporation",
             "corp.",
@@ -47,6 +50,15 @@ LEGAL_SUFFIXES: tuple[str, ...] = tuple(
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
+def _ends_with(text: str, suffix: str) -> bool:
+    """A Chinese suffix anywhere at the end; a Latin one only as a word ("tesco" keeps "co")."""
+    if not text.endswith(suffix):
+        return False
+    if not suffix.isascii() or len(text) == len(suffix):
+        return True
+    return not text[-len(suffix) - 1].isalnum()
+
+
 def company_key(name: str) -> str:
     """The comparable core of a company name: full width to half width (NFKC), lower case,
     bracketed parts (city prefixes like （上海）) dropped, legal suffixes (有限公司, 股份有限公司,
@@ -61,11 +73,18 @@ def company_key(name: str) -> str:
     stripped = text
     while True:
         compact = stripped.rstrip(" ,.")
-        for suffix in LEGAL_SUFFIXES:
-            if compact.endswith(suffix) and len(compact) > len(suffix):
-                stripped = compact[: -len(suffix)]
-                break
-        else:
+        suffix = next((s for s in LEGAL_SUFFIXES if _ends_with(compact, s)), None)
+        if suffix is None or suffix == compact:
             break
+        stripped = compact[: -len(suffix)]
     key = _NOISE.sub("", stripped)
     return key or _NOISE.sub("", text)
+
+
+def company_similarity(a: str, b: str) -> float:
+    """How alike two company names are, 0–100, compared by their keys (rapidfuzz ratio):
+    100 for two spellings of one company, e.g. 华信科技有限公司 and 华信科技股份有限公司."""
+    key_a, key_b = company_key(a), company_key(b)
+    if not key_a or not key_b:
+        return 0.0
+    return float(fuzz.ratio(key_a, key_b))

@@ -1,6 +1,6 @@
 import pytest
 
-from salestrack.core.names import company_key
+from salestrack.core.names import company_key, company_similarity
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,15 @@ def test_it_keeps_a_name_that_is_only_a_legal_form():
     assert company_key("有限公司") == "有限公司"
     assert company_key("") == ""
     assert company_key(None) == ""
+
+
+def test_it_strips_latin_forms_only_as_whole_words():
+    assert company_key("Tesco") == "tesco"
+    assert company_key("Tesco Co") == "tesco"
+
+
+def test_similarity_compares_keys():
+    assert company_similarity("华信科技有限公司", "华信科技（上海）股份有限公司") == 100
+    assert 60 < company_similarity("华信科技有限公司", "华信科技发展有限公司") < 100
+    assert company_similarity("华信科技", "东方明珠") == 0
+    assert company_similarity("", "华信科技") == 0
