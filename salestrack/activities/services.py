@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from salestrack.access.policy import permissions_for
 from salestrack.accounts.models import User
 from salestrack.activities.models import FollowUp
+from salestrack.activities.signals import followup_recorded
 from salestrack.audit.models import AuditEntry
 from salestrack.audit.services import audit_diff, audit_record, audit_snapshot
 from salestrack.core.exceptions import ApplicationError
@@ -82,6 +83,11 @@ def followup_create(
         action=AuditEntry.Action.CREATE,
         obj=followup,
         changes=audit_diff({}, audit_snapshot(followup, created)),
+    )
+    followup_id, actor_id = followup.pk, actor.pk
+    transaction.on_commit(
+        lambda: followup_recorded.send(sender=FollowUp, followup_id=followup_id, actor_id=actor_id),
+        robust=True,
     )
     return followup
 

@@ -56,8 +56,20 @@ class CustomerForm(forms.ModelForm):
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
-        fields = ["name", "title", "phone", "email", "wechat", "decision_role", "preferences"]
-        widgets = {"preferences": forms.Textarea(attrs={"rows": 2})}
+        fields = [
+            "name",
+            "title",
+            "phone",
+            "email",
+            "wechat",
+            "decision_role",
+            "left_company_on",
+            "preferences",
+        ]
+        widgets = {
+            "preferences": forms.Textarea(attrs={"rows": 2}),
+            "left_company_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)

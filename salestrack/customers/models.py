@@ -130,6 +130,9 @@ class Contact(SoftDeleteModel, TimeStampedModel):
         _("role in decision"), max_length=20, choices=Role.choices, blank=True
     )
     preferences = models.TextField(_("notes on preferences"), blank=True)
+    # Set when the contact is known to have left the company; a decision maker who leaves raises
+    # a relationship risk on the customer's open deals (customers.signals.decision_maker_left).
+    left_company_on = models.DateField(_("left the company on"), null=True, blank=True)
     search_key = models.CharField(max_length=300, blank=True, editable=False)
 
     class Meta:

@@ -14,6 +14,7 @@ from salestrack.audit.services import audit_diff, audit_record, audit_snapshot
 from salestrack.core.exceptions import ApplicationError, ConflictError, known_choice
 from salestrack.core.text import pinyin_search_key
 from salestrack.customers.models import Contact, Customer
+from salestrack.customers.signals import decision_maker_left
 
 CUSTOMER_FIELDS = [
     "name",
@@ -35,6 +36,7 @@ CONTACT_FIELDS = [
     "email",
     "wechat",
     "decision_role",
+    "left_company_on",
     "preferences",
 ]
 
@@ -163,7 +165,10 @@ def contact_create(*, customer: Customer, actor: User, name: str, **data: Any) -
 def contact_update(*, contact: Contact, actor: User, data: dict[str, Any]) -> Contact:
     permissions_for(actor).require("contact", "edit")
     _check_fields(data, CONTACT_FIELDS)
-    before = audit_snapshot(contact, list(data))
+    # As saved: a bound ModelForm has already copied the new values onto `contact`.
+    stored = Contact.all_objects.get(pk=contact.pk)
+    was_deciding = _is_deciding(stored)
+    before = audit_snapshot(stored, list(data))
     for name, value in data.items():
         setattr(contact, name, value)
     _clean(contact, list(data))
@@ -177,6 +182,9 @@ def contact_update(*, contact: Contact, actor: User, data: dict[str, Any]) -> Co
         changes=audit_diff(before, audit_snapshot(contact, list(data))),
         extra={"customer_id": contact.customer_id},
     )
+    if was_deciding and not _is_deciding(contact):
+        how = "left_company" if contact.left_company_on else "role_changed"
+        _send_decision_maker_left(contact=contact, actor=actor, how=how)
     return contact
 
 
@@ -184,6 +192,7 @@ def contact_update(*, contact: Contact, actor: User, data: dict[str, Any]) -> Co
 def contact_delete(*, contact: Contact, actor: User) -> Contact:
     """Move the contact to the trash (trash.services restores or purges it)."""
     permissions_for(actor).require("contact", "delete")
+    was_deciding = _is_deciding(contact)
     before = audit_snapshot(contact, ["name", *CONTACT_FIELDS])
     contact.deleted_at = timezone.now()
     contact.deleted_by = actor
@@ -196,7 +205,24 @@ def contact_delete(*, contact: Contact, actor: User) -> Contact:
         changes=audit_diff(before, {}),
         extra={"customer_id": contact.customer_id},
     )
+    if was_deciding:
+        _send_decision_maker_left(contact=contact, actor=actor, how="deleted")
     return contact
+
+
+def _is_deciding(contact: Contact) -> bool:
+    """A decision maker still at the company (the one whose departure is a risk)."""
+    return contact.decision_role == Contact.Role.DECISION_MAKER and not contact.left_company_on
+
+
+def _send_decision_maker_left(*, contact: Contact, actor: User | None, how: str) -> None:
+    contact_id, actor_id = contact.pk, getattr(actor, "pk", None)
+    transaction.on_commit(
+        lambda: decision_maker_left.send(
+            sender=Contact, contact_id=contact_id, actor_id=actor_id, how=how
+        ),
+        robust=True,
+    )
 
 
 @transaction.atomic
