@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "salestrack.tiers",
     "salestrack.pool",
     "salestrack.goals",
+    "salestrack.cadence",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +221,16 @@ SALESTRACK_POOL_COOLING_DAYS = env_int("SALESTRACK_POOL_COOLING_DAYS", 7)
 # Daily jobs (Huey, "HH:MM" or "off"): tier recompute + proposals, then the pool sweep.
 SALESTRACK_TIERS_REFRESH_AT = env_str("SALESTRACK_TIERS_REFRESH_AT", "04:00")
 SALESTRACK_POOL_SWEEP_AT = env_str("SALESTRACK_POOL_SWEEP_AT", "04:10")
+# Follow-up rules (salestrack.cadence): the relationship task after a decision maker left is due
+# within this many hours; the daily job (Huey, "HH:MM" or "off") runs the "touch every N days"
+# rules.
+SALESTRACK_DECISION_MAKER_LEFT_DUE_HOURS = env_int("SALESTRACK_DECISION_MAKER_LEFT_DUE_HOURS", 48)
+SALESTRACK_CADENCE_TOUCH_AT = env_str("SALESTRACK_CADENCE_TOUCH_AT", "05:00")
+# Data hygiene (salestrack.hygiene): a customer without an interaction for this many months is
+# listed as stale (to archive); two company names at least this similar (0-100, rapidfuzz ratio
+# of their company keys) are shown as possible duplicates.
+SALESTRACK_STALE_MONTHS = env_int("SALESTRACK_STALE_MONTHS", 6)
+SALESTRACK_DUPLICATE_MIN_SIMILARITY = env_int("SALESTRACK_DUPLICATE_MIN_SIMILARITY", 85)
 # Goal traffic light: yellow from this many % behind the expected-to-date, red from the second.
 SALESTRACK_GOAL_YELLOW_PCT = env_int("SALESTRACK_GOAL_YELLOW_PCT", 10)
 SALESTRACK_GOAL_RED_PCT = env_int("SALESTRACK_GOAL_RED_PCT", 30)

@@ -81,7 +81,15 @@ SKIPPED = {
 }
 # URLs added by other work while the matrix was written, with no rule yet: listed so the suite
 # stays green, reported, and test_no_url_is_pending_a_rule fails while it is not empty.
-PENDING: dict[str, str] = {}
+PENDING: dict[str, str] = {
+    name: "added with the follow-up rules (cadence, admin settings): rules to be written"
+    for name in (
+        "cadence:rule_create",
+        "cadence:rule_delete",
+        "cadence:rule_edit",
+        "cadence:rules",
+    )
+}
 SKIPPED_NAMESPACES = {"admin": "Django's admin site: is_staff decides, not the roles"}
 
 
