@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "salestrack.pool",
     "salestrack.goals",
     "salestrack.cadence",
+    "salestrack.today",
 ]
 
 MIDDLEWARE = [
@@ -150,7 +151,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "deals:board"
+LOGIN_REDIRECT_URL = "today:index"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -234,6 +235,27 @@ SALESTRACK_DUPLICATE_MIN_SIMILARITY = env_int("SALESTRACK_DUPLICATE_MIN_SIMILARI
 # Goal traffic light: yellow from this many % behind the expected-to-date, red from the second.
 SALESTRACK_GOAL_YELLOW_PCT = env_int("SALESTRACK_GOAL_YELLOW_PCT", 10)
 SALESTRACK_GOAL_RED_PCT = env_int("SALESTRACK_GOAL_RED_PCT", 30)
+# Daily follow-up list (salestrack.today): each item's priority score is the sum of four terms
+# in points, computed in the database (salestrack/today/scoring.py has the formula):
+# tier (A/B/C), weighted amount (1 point per AMOUNT_UNIT CNY of amount x probability, at most
+# AMOUNT_MAX), days overdue (OVERDUE_PER_DAY a day, at most OVERDUE_MAX) and closeness to signing
+# (CLOSE_MAX for an expected close date today or past, falling linearly to 0 at CLOSE_WINDOW days).
+SALESTRACK_PRIORITY_WEIGHTS = {
+    name: env_int(f"SALESTRACK_PRIORITY_{name.upper()}", default)
+    for name, default in {
+        "tier_a": 30,
+        "tier_b": 10,
+        "tier_c": 0,
+        "amount_unit": 10_000,
+        "amount_max": 30,
+        "overdue_per_day": 5,
+        "overdue_max": 30,
+        "close_window": 30,
+        "close_max": 30,
+    }.items()
+}
+# At most this many items of each kind (due follow-ups, stalled deals, A customers) per list.
+SALESTRACK_TODAY_MAX_ITEMS = env_int("SALESTRACK_TODAY_MAX_ITEMS", 100)
 
 # Background jobs (Huey; consumer: `manage.py run_huey`): queued in a SQLite file in DATA_DIR, or
 # on Redis when REDIS_URL is set. utc=False: periodic jobs run at TIME_ZONE's clock (Django makes
@@ -253,6 +275,8 @@ SALESTRACK_BACKUP_AT = env_str("SALESTRACK_BACKUP_AT", "02:30")
 SALESTRACK_TRASH_PURGE_AT = env_str("SALESTRACK_TRASH_PURGE_AT", "03:00")
 SALESTRACK_SHARE_CLEANUP_AT = env_str("SALESTRACK_SHARE_CLEANUP_AT", "03:10")
 SALESTRACK_SHARE_KEEP_DAYS = env_int("SALESTRACK_SHARE_KEEP_DAYS", 30)
+# Morning job, "HH:MM" or "off": every active rep's daily follow-up list (salestrack.today).
+SALESTRACK_TODAY_AT = env_str("SALESTRACK_TODAY_AT", "07:30")
 
 LOGGING = {
     "version": 1,

@@ -3,7 +3,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="deals:board", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="today:index", permanent=False)),
+    path("today/", include("salestrack.today.urls")),
     path("accounts/", include("salestrack.accounts.urls")),
     path("customers/", include("salestrack.customers.urls")),
     path("pipelines/", include("salestrack.pipeline.urls")),

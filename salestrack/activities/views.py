@@ -14,6 +14,8 @@ from salestrack.core.exceptions import ApplicationError
 from salestrack.customers.selectors import customer_get_for_user
 from salestrack.deals.selectors import deal_get_for_user
 
+INITIAL_FROM_QUERY = ("summary", "next_step")
+
 
 def _subject(request):
     """The deal or customer the follow-up is about, from ?deal= / ?customer= (scoped, 404).
@@ -35,6 +37,12 @@ def _safe_next(request) -> str:
     return target if target and ok else ""
 
 
+def _initial(request) -> dict[str, str]:
+    """Initial text from the link that opened the form (?summary= / ?next_step=, e.g. the
+    planned step of a daily-list item)."""
+    return {name: request.GET[name] for name in INITIAL_FROM_QUERY if request.GET.get(name)}
+
+
 @login_required
 @action_required("followup", "create")
 def create(request):
@@ -42,7 +50,7 @@ def create(request):
     if customer is None:
         messages.error(request, _("Open a deal or a customer to record a follow-up."))
         return redirect("activities:mine")
-    form = FollowUpForm(request.POST or None)
+    form = FollowUpForm(request.POST or None, initial=_initial(request))
     if request.method == "POST" and form.is_valid():
         try:
             followup_create(actor=request.user, customer=customer, deal=deal, **form.cleaned_data)

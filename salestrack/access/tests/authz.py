@@ -620,6 +620,9 @@ REVIEWERS = frozenset({"admin", "director", "manager", "manager_a", "finance", "
 
 RULES: dict[str, Rule] = {
     "/": Rule(("GET",), flat(EVERYONE), per_record=False),
+    # the daily list: everyone has their own (other users' lists: today/tests/test_views_today)
+    "today:index": Rule(("GET",), flat(EVERYONE), per_record=False),
+    "today:refresh": Rule(("POST",), flat(EVERYONE), per_record=False),
     # customers
     "customers:list": Rule(
         ("GET",), flat(EVERYONE), per_record=False, lists="客户", shows=LIST_SHOWS

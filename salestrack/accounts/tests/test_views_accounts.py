@@ -15,6 +15,7 @@ LOGIN = reverse("accounts:login")
 LOGOUT = reverse("accounts:logout")
 LANGUAGE = reverse("accounts:language")
 BOARD = reverse("deals:board")
+HOME = reverse("today:index")  # the daily list (LOGIN_REDIRECT_URL)
 ZH_CATALOGUE = Path(django_settings.LOCALE_PATHS[0]) / "zh_Hans" / "LC_MESSAGES" / "django.mo"
 
 
@@ -43,11 +44,11 @@ def test_it_labels_the_login_page_in_chinese(client):
     assert "Log in" not in html
 
 
-def test_it_logs_in_and_goes_to_the_board(client, personas):
+def test_it_logs_in_and_goes_to_the_daily_list(client, personas):
     r = client.post(LOGIN, {"username": "alice", "password": PASSWORD})
 
     assert r.status_code == 302
-    assert r["Location"] == BOARD
+    assert r["Location"] == HOME
     assert client.get(BOARD).status_code == 200
 
 
@@ -72,16 +73,16 @@ def test_it_ignores_an_unsafe_next_after_login(client, personas, target):
     r = client.post(LOGIN, {"username": "charlie", "password": PASSWORD, "next": target})
 
     assert r.status_code == 302
-    assert r["Location"] == BOARD
+    assert r["Location"] == HOME
 
 
-def test_it_sends_a_signed_in_user_from_the_login_page_to_the_board(client, personas):
+def test_it_sends_a_signed_in_user_from_the_login_page_to_the_daily_list(client, personas):
     client.force_login(personas.alice)
 
     r = client.get(LOGIN)
 
     assert r.status_code == 302
-    assert r["Location"] == BOARD
+    assert r["Location"] == HOME
 
 
 def test_it_switches_the_users_language_and_renders_english(client, personas):
