@@ -10,11 +10,13 @@ history (audit trail).
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salestrack.access.models import FieldLevel
 from salestrack.access.policy import permissions_for
 from salestrack.accounts.models import User
 from salestrack.audit.models import AuditEntry
@@ -35,8 +37,12 @@ SWEEP_BATCH = 500
 @transaction.atomic
 def pool_release(*, customer: Customer, actor: User, reason: str = "") -> Customer:
     """Give the customer up to the pool (its owner, or a manager in whose scope it is: the
-    caller loaded it with write scope)."""
-    permissions_for(actor).require("customer", "edit")
+    caller loaded it with write scope). Releasing gives up ownership: it needs the edit level
+    on the owner field, like a reassignment."""
+    perms = permissions_for(actor)
+    perms.require("customer", "edit")
+    if perms.field_level("customer", "owner") != FieldLevel.EDIT:
+        raise PermissionDenied(_("Your role may not change this field."))
     now = timezone.now()
     moved = Customer.objects.filter(pk=customer.pk, in_pool_since__isnull=True).update(
         in_pool_since=now, released_by=actor, version=F("version") + 1, updated_at=now

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from salestrack.access.policy import permissions_for
 from salestrack.core.exceptions import ApplicationError
 from salestrack.customers.selectors import customer_get_for_user
 from salestrack.pool.forms import PoolFilterForm, ReleaseForm
@@ -45,6 +46,7 @@ def index(request):
 @login_required
 @require_POST
 def claim(request, pk: int):
+    permissions_for(request.user).require("customer", "create")  # the pool's sales roles
     try:
         customer = pool_claim(customer_id=pk, actor=request.user)
     except ApplicationError as exc:

@@ -169,7 +169,10 @@ class RiskFilters:
 
 def can_review(user: User) -> bool:
     """The weekly review is for roles that see more than their own deals (team and up)."""
-    return permissions_for(user).scope("deal") in REVIEW_SCOPES
+    # Sales managers: a team-wide deal scope and the right to create deals (finance and
+    # marketing read every deal but do not run the sales review).
+    perms = permissions_for(user)
+    return perms.scope("deal") in REVIEW_SCOPES and perms.can("deal", "create")
 
 
 def review_teams(user: User) -> QuerySet[Team]:

@@ -161,7 +161,7 @@ def _back(request: HttpRequest, fallback: str, *args) -> HttpResponse:
 @require_POST
 def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
     _require_review(request)
-    deal = deal_get_for_user(user=request.user, pk=pk)  # 404 outside the manager's scope
+    deal = deal_get_for_user(user=request.user, pk=pk, write=True)  # 404 outside the scope
     form = ReviewDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose continue, change approach or drop."))
@@ -173,10 +173,16 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(request, "risks:review")
 
 
+def _require_sales(request: HttpRequest) -> None:
+    """Risk flags are the sales team's judgement: roles that may create deals."""
+    permissions_for(request.user).require("deal", "create")
+
+
 @login_required
 @require_POST
 def flag_raise(request: HttpRequest, pk: int) -> HttpResponse:
     deal = deal_get_for_user(user=request.user, pk=pk, write=True)
+    _require_sales(request)
     form = RiskFlagForm(request.POST)
     if form.is_valid():
         try:
@@ -194,6 +200,7 @@ def flag_raise(request: HttpRequest, pk: int) -> HttpResponse:
 def flag_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     flag = get_object_or_404(RiskFlag, pk=pk)
     deal = deal_get_for_user(user=request.user, pk=flag.deal_id, write=True)
+    _require_sales(request)
     services.risk_flag_resolve(flag=flag, actor=request.user)
     messages.success(request, _("Risk resolved."))
     return redirect("deals:detail", pk=deal.pk)

@@ -9,12 +9,14 @@ import datetime
 from collections import defaultdict
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salestrack.access.models import FieldLevel
 from salestrack.access.policy import permissions_for
 from salestrack.accounts.models import User
 from salestrack.audit.models import AuditEntry
@@ -100,7 +102,11 @@ def _apply_batch(rows: list[dict], *, typical, today) -> int:
 
 
 def _require_edit(actor: User) -> None:
-    permissions_for(actor).require("customer", "edit")
+    """Changing a tier by hand needs the edit level on the tier field."""
+    perms = permissions_for(actor)
+    perms.require("customer", "edit")
+    if perms.field_level("customer", "tier") != FieldLevel.EDIT:
+        raise PermissionDenied(_("Your role may not change this field."))
 
 
 @transaction.atomic

@@ -616,7 +616,7 @@ SEES_GOALS = {**SEES, "rep": frozenset({"own"}), "auditor": frozenset({"own"})}
 # The public pool: roles that may create customers (pool.selectors.pool_may_use).
 POOL_USERS = WRITERS
 # The weekly risk review: a team, subtree or all deal scope (risks.selectors.can_review).
-REVIEWERS = frozenset({"admin", "director", "manager", "manager_a", "finance", "marketing"})
+REVIEWERS = frozenset({"admin", "director", "manager", "manager_a"})  # team scope + create
 
 RULES: dict[str, Rule] = {
     "/": Rule(("GET",), flat(EVERYONE), per_record=False),
@@ -743,16 +743,14 @@ RULES: dict[str, Rule] = {
     # release: write scope on the customer (404 out of scope) and the customer edit right; a
     # role that may not use the pool may not fill it either (marketing edits customers)
     "pool:release": Rule(("POST",), scoped(POOL_USERS), _release),
-    # tiers: proposals of the customers in scope; deciding needs write scope and the customer
-    # edit right. Marketing's role reads the tier field only (builtin_roles: customer "tier":
-    # "read", dropped from its customer form), so it may not set a tier: accept, override and
-    # clear write the tier; a dismissal changes no customer field.
+    # tiers: proposals of the customers in scope; deciding, overriding and clearing need write
+    # scope and the edit level on the tier field (marketing reads the tier only).
     "tiers:rules": Rule(("GET",), flat(EVERYONE), per_record=False),
     "tiers:proposals": Rule(
         ("GET",), flat(EVERYONE), per_record=False, lists="客户", shows=LIST_SHOWS
     ),
     "tiers:accept": Rule(("POST",), scoped(WRITERS), _proposal),
-    "tiers:dismiss": Rule(("POST",), scoped(CUSTOMER_EDIT), _proposal),
+    "tiers:dismiss": Rule(("POST",), scoped(WRITERS), _proposal),
     "tiers:override": Rule(("POST",), scoped(WRITERS), _tier_override),
     "tiers:clear": Rule(("POST",), scoped(WRITERS), _tier_clear),
     # risks: lists in the deal scope (the matrix deals are neither stalled nor slow, so no
@@ -766,7 +764,7 @@ RULES: dict[str, Rule] = {
     ),
     "risks:review_export": Rule(
         ("GET",),
-        flat(REVIEWERS - {"marketing"}),  # and the deal export right
+        flat(REVIEWERS),  # and the deal export right
         per_record=False,
         lists="商机",
         shows=LIST_SHOWS,
@@ -780,9 +778,10 @@ RULES: dict[str, Rule] = {
         ),
         _review_decide,
     ),
-    # flags: write scope on the deal (finance and marketing edit deals)
-    "risks:flag_raise": Rule(("POST",), scoped(DEAL_EDIT), _flag_raise),
-    "risks:flag_resolve": Rule(("POST",), scoped(DEAL_EDIT), _flag),
+    # flags: write scope on the deal and the sales right to create deals (finance and
+    # marketing edit a few deal fields but do not raise sales risks)
+    "risks:flag_raise": Rule(("POST",), scoped(WRITERS), _flag_raise),
+    "risks:flag_resolve": Rule(("POST",), scoped(WRITERS), _flag),
 }
 # URL names taking positional variants that are not records.
 VARIANTS = {"exports:customers": ("csv", "xlsx"), "exports:deals": ("csv", "xlsx")}
@@ -845,29 +844,7 @@ class Case:
 
 # Known bugs: the rule states the intent, the code answers otherwise. (role, url name) or
 # (role, url name, relation) -> reason. The cases are strict xfails: they fail until fixed.
-KNOWN: dict[tuple[str, ...], str] = {
-    **{
-        (role, "pool:claim"): (
-            "pool:claim answers a role that may not use the pool (no customer create right) "
-            "with 302 and an error message (pool_claim's ApplicationError), not 403 like "
-            "pool:index; nothing is written"
-        )
-        for role in ("finance", "marketing", "auditor")
-    },
-    ("marketing", "pool:release"): (
-        "pool:release lets marketing (customer edit right, write scope on all customers, but "
-        "no pool access) put any customer into the public pool (302, customer.in_pool_since "
-        "set, PoolEvent + audit entry written); pool_release says the owner or a manager"
-    ),
-    **{
-        ("marketing", name): (
-            f"{name} lets marketing set a customer's tier (302, tier written) although its role "
-            "reads the tier field only (restrict_form drops it from its customer form): "
-            "the tiers services check the customer edit right, not the tier field level"
-        )
-        for name in ("tiers:accept", "tiers:override", "tiers:clear")
-    },
-}
+KNOWN: dict[tuple[str, ...], str] = {}
 
 
 def known_reason(case: "Case") -> str | None:
