@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from salestrack.access.forms import OwnerFilterForm
 from salestrack.activities.models import FollowUp
 
 
@@ -44,3 +45,35 @@ class FollowUpForm(forms.ModelForm):
         if cleaned.get("next_step") and not due:
             self.add_error("next_due_on", _("Give the next step a due date."))
         return cleaned
+
+
+class FollowUpFilterForm(OwnerFilterForm):
+    """Filters of the follow-up export: a date range of when they happened, type, owner."""
+
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    kind = forms.ChoiceField(
+        label=_("type"), choices=[("", _("Any")), *FollowUp.Kind.choices], required=False
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date cannot be before the start date."))
+        return cleaned
+
+    def selector_kwargs(self) -> dict:
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+            "kind": data["kind"],
+            "owner_id": data["owner"].pk if data["owner"] else None,
+        }

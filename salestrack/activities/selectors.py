@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -6,6 +6,7 @@ from django.utils import timezone
 from salestrack.access.scope import get_for_user, scope_filter, scope_queryset
 from salestrack.accounts.models import User
 from salestrack.activities.models import FollowUp
+from salestrack.core.exceptions import known_choice
 from salestrack.deals.models import Deal
 
 # Follow-ups of a customer or deal in the trash are left out everywhere (the nullable deal
@@ -73,3 +74,31 @@ def followup_count_due(*, user: User) -> int:
         .filter(done_at__isnull=True, next_due_on__lte=timezone.localdate())
         .count()
     )
+
+
+def followup_list(
+    *,
+    user: User,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    kind: str = "",
+    owner_id: int | None = None,
+) -> QuerySet[FollowUp]:
+    """The follow-ups in the user's scope (the follow-up export), newest first; dates are local
+    days of `occurred_at`, both ends included."""
+    qs = scope_queryset(user, followup_queryset()).select_related(
+        "customer", "deal", "deal__stage", "owner"
+    )
+    if date_from is not None:
+        qs = qs.filter(occurred_at__gte=_local_midnight(date_from))
+    if date_to is not None:
+        qs = qs.filter(occurred_at__lt=_local_midnight(date_to + timedelta(days=1)))
+    if kind:
+        qs = qs.filter(kind=known_choice(kind, FollowUp.Kind.values))
+    if owner_id:
+        qs = qs.filter(owner_id=owner_id)
+    return qs.order_by("-occurred_at", "-id")
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time()))

@@ -9,6 +9,8 @@ Customers: name, industry, region, size, source, tier, budget, owner, last activ
 then the contacts' names, phones and e-mails (each joined in one cell, contact by contact).
 Deals: title, customer, pipeline, stage, status, amount, probability, expected close date,
 owner, source, competitor, contract number, payment received, last activity.
+Follow-ups: time, type, customer, deal, owner, the customer's own words, our summary, next step,
+next follow-up due, resources needed, done at.
 """
 
 from collections.abc import Callable, Iterator
@@ -25,6 +27,7 @@ from salestrack.access.models import FieldLevel
 from salestrack.access.policy import Permissions, apply_field_policy
 from salestrack.access.scope import with_field_policy
 from salestrack.accounts.models import User
+from salestrack.activities.models import FollowUp
 from salestrack.customers.models import Contact, Customer
 from salestrack.deals.models import Deal
 
@@ -142,6 +145,58 @@ DEAL_COLUMNS: tuple[Column, ...] = (
         None,
         lambda d: d.last_activity_at,
     ),
+)
+
+FOLLOWUP_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "occurred_at",
+        _verbose(FollowUp, "occurred_at"),
+        "followup",
+        "occurred_at",
+        lambda f: f.occurred_at,
+    ),
+    Column("kind", _verbose(FollowUp, "kind"), "followup", "kind", lambda f: f.get_kind_display()),
+    Column(
+        "customer", _verbose(FollowUp, "customer"), "customer", "name", lambda f: f.customer.name
+    ),
+    Column(
+        "deal",
+        _verbose(FollowUp, "deal"),
+        "deal",
+        "title",
+        lambda f: f.deal.title if f.deal_id else "",
+    ),
+    Column("owner", _verbose(FollowUp, "owner"), "followup", None, lambda f: str(f.owner)),
+    Column(
+        "customer_words",
+        _verbose(FollowUp, "customer_words"),
+        "followup",
+        "customer_words",
+        lambda f: f.customer_words,
+    ),
+    Column("summary", _verbose(FollowUp, "summary"), "followup", "summary", lambda f: f.summary),
+    Column(
+        "next_step",
+        _verbose(FollowUp, "next_step"),
+        "followup",
+        "next_step",
+        lambda f: f.next_step,
+    ),
+    Column(
+        "next_due_on",
+        _verbose(FollowUp, "next_due_on"),
+        "followup",
+        "next_due_on",
+        lambda f: f.next_due_on,
+    ),
+    Column(
+        "resources_needed",
+        _verbose(FollowUp, "resources_needed"),
+        "followup",
+        "resources_needed",
+        lambda f: f.resources_needed,
+    ),
+    Column("done_at", _verbose(FollowUp, "done_at"), "followup", None, lambda f: f.done_at),
 )
 
 

@@ -1,6 +1,7 @@
-"""GET /exports/customers.<csv|xlsx> and /exports/deals.<csv|xlsx>.
+"""GET /exports/customers.<csv|xlsx>, /exports/deals.<csv|xlsx>, /exports/followups.<csv|xlsx>.
 
-The query string is the list page's: the same filter form and selector decide the rows.
+The query string is the list page's: the same filter form and selector decide the rows (the
+follow-ups: the export form on 我的跟进, a date range over all follow-ups in scope).
 Access -> filters -> row count (cap) -> audit entry -> file.
 """
 
@@ -22,6 +23,8 @@ from django.views.decorators.http import require_GET
 
 from salestrack.access.policy import permissions_for
 from salestrack.accounts.models import User
+from salestrack.activities.forms import FollowUpFilterForm
+from salestrack.activities.selectors import followup_list
 from salestrack.customers.forms import CustomerFilterForm
 from salestrack.customers.selectors import customer_list
 from salestrack.deals.forms import DealFilterForm
@@ -29,6 +32,7 @@ from salestrack.deals.selectors import deal_list
 from salestrack.exports.selectors import (
     CUSTOMER_COLUMNS,
     DEAL_COLUMNS,
+    FOLLOWUP_COLUMNS,
     Column,
     export_columns,
     export_rows,
@@ -67,6 +71,16 @@ DEALS = ExportKind(
         user=user, filters=form.to_filters(), sort=form.sort_key
     ).select_related("pipeline"),
     columns=DEAL_COLUMNS,
+)
+
+FOLLOWUPS = ExportKind(
+    object_type="followup",
+    audit_type="activities.followup",
+    name="followups",
+    title=gettext_lazy("Follow-ups"),
+    form_class=FollowUpFilterForm,
+    queryset=lambda form, user: followup_list(user=user, **form.selector_kwargs()),
+    columns=FOLLOWUP_COLUMNS,
 )
 
 
@@ -151,3 +165,9 @@ def customers(request, fmt: str) -> HttpResponse:
 @require_GET
 def deals(request, fmt: str) -> HttpResponse:
     return _export(request, DEALS, fmt)
+
+
+@login_required
+@require_GET
+def followups(request, fmt: str) -> HttpResponse:
+    return _export(request, FOLLOWUPS, fmt)
