@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "salestrack.tiers",
     "salestrack.pool",
     "salestrack.goals",
+    "salestrack.hygiene",
     "salestrack.cadence",
     "salestrack.today",
 ]

@@ -110,6 +110,7 @@ class CustomerFilterForm(OwnerFilterForm):
             ("activity", _("Last activity")),
         ],
     )
+    archived = forms.BooleanField(label=_("Include archived"), required=False)
 
     def selector_kwargs(self) -> dict:
         if not self.is_valid():
@@ -123,4 +124,5 @@ class CustomerFilterForm(OwnerFilterForm):
             "region": data["region"],
             "owner_id": data["owner"].pk if data["owner"] else None,
             "sort": data["sort"] or "updated",
+            "archived": data["archived"],
         }

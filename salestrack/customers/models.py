@@ -84,6 +84,20 @@ class Customer(SoftDeleteModel, OwnedModel):
         _("claimed from the pool at"), null=True, blank=True, editable=False
     )
 
+    # Data hygiene (salestrack.hygiene): set while the customer is archived (no interaction for
+    # months; reversible), which keeps it out of the default lists; and, on a customer merged
+    # away into another (then in the trash), the one that survived.
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")

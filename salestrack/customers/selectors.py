@@ -40,9 +40,12 @@ def customer_list(
     source: str = "",
     owner_id: int | None = None,
     sort: str = "updated",
+    archived: bool = False,
 ) -> QuerySet[Customer]:
     # Customers waiting in the public pool (salestrack.pool) are listed on the pool page only.
     qs = customer_queryset(user=user).filter(in_pool_since__isnull=True).select_related("owner")
+    if not archived:  # archived customers (salestrack.hygiene) only with "include archived"
+        qs = qs.filter(archived_at__isnull=True)
     if q.strip():
         qs = qs.filter(customer_search_condition(q))
     filters = {"tier": tier, "industry": industry, "region": region, "source": source}
