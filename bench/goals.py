@@ -12,10 +12,6 @@ and period) in the same run; `ratio` = median_ms /
 baseline_ms.
 """
 
-import argparse
-import json
-import os
-import statistics
 import sys
 import time
 from datetime import datetime, timedelta
@@ -24,52 +20,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=int, default=10000, help="number of deals")
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--repeat", type=int, default=30)
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get(
-            "BENCH_DATABASE_URL", "postgres://salestrack:salestrack@127.0.0.1:5432/salestrack_bench"
-        ),
-    )
-    return parser.parse_args()
-
-
-def configure(args: argparse.Namespace) -> None:
-    data_dir = ROOT / "bench" / "results" / f"{args.db}-{args.scale}"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["SALESTRACK_DATA_DIR"] = str(data_dir)
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    if args.db == "postgres":
-        os.environ["DATABASE_URL"] = args.postgres_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salestrack.settings")
-    import django
-
-    django.setup()
+import pages  # noqa: E402
+from pages import configure, parse_args, sql_runner, timed  # noqa: E402
 
 
 def seed(scale: int) -> None:
-    from django.core.management import call_command
-
-    from salestrack.deals.models import Deal
-
-    call_command("migrate", verbosity=0)
-    count = Deal.objects.count()
-    if count != scale:
-        if count:
-            sys.exit(
-                f"database already holds {count} deals; remove {os.environ['SALESTRACK_DATA_DIR']}"
-            )
-        started = time.perf_counter()
-        call_command("seed_demo", deals=scale, followups_per_deal=5, verbosity=0)
-        print(f"# seeded {scale} deals in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+    pages.seed(scale)
     seed_goals()
 
 
@@ -123,39 +81,6 @@ def seed_goals() -> None:
         f"# seeded {Goal.objects.count()} goals in {time.perf_counter() - started:.0f}s",
         file=sys.stderr,
     )
-
-
-def timed(fn, repeat: int) -> tuple[float, float]:
-    fn()  # warm caches and connections
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
-    return statistics.median(samples), p95
-
-
-def count_queries(fn) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        fn()
-    return len(ctx.captured_queries)
-
-
-def sql_runner(statements: list[tuple[str, list]]):
-    from django.db import connection
-
-    def run():
-        with connection.cursor() as cursor:
-            for sql, params in statements:
-                cursor.execute(sql, params)
-                cursor.fetchall()
-
-    return run
 
 
 def aggregate_sql(goals: list, scope_user=None) -> list[tuple[str, list]]:
@@ -338,19 +263,7 @@ def data_loaders(cases_list, admin, rep) -> dict:
 
 
 def report(args, case: str, fn, baseline: float) -> None:
-    median, p95 = timed(fn, args.repeat)
-    row = {
-        "bench": "goals",
-        "case": case,
-        "db": args.db,
-        "n": args.scale,
-        "median_ms": round(median, 2),
-        "p95_ms": round(p95, 2),
-        "queries": count_queries(fn),
-        "baseline_ms": round(baseline, 2),
-        "ratio": round(median / baseline, 2) if baseline else None,
-    }
-    print(json.dumps(row), flush=True)
+    pages.report(args, case, fn, baseline, bench="goals")
 
 
 def main() -> None:

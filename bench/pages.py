@@ -252,10 +252,11 @@ def data_loaders(cases_list, admin) -> dict:
     }
 
 
-def report(args, case: str, fn, baseline: float) -> None:
+def report(args, case: str, fn, baseline: float, bench: str = "pages") -> None:
+    """Time `fn` and print the one JSON line every bench/*.py prints per case."""
     median, p95 = timed(fn, args.repeat)
     row = {
-        "bench": "pages",
+        "bench": bench,
         "case": case,
         "db": args.db,
         "n": args.scale,

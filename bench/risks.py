@@ -10,14 +10,14 @@ run (count, page of 50 with its joins, and the page's flags / decisions / median
 reads them); `ratio` = median_ms / baseline_ms.
 """
 
-import json
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pages import configure, count_queries, parse_args, seed, sql_runner, timed
+import pages
+from pages import configure, parse_args, seed, sql_runner, timed
 
 PAGE = 50
 ROW_COLS = (
@@ -170,19 +170,7 @@ def data_loaders(admin) -> dict:
 
 
 def report(args, case: str, fn, baseline: float) -> None:
-    median, p95 = timed(fn, args.repeat)
-    row = {
-        "bench": "risks",
-        "case": case,
-        "db": args.db,
-        "n": args.scale,
-        "median_ms": round(median, 2),
-        "p95_ms": round(p95, 2),
-        "queries": count_queries(fn),
-        "baseline_ms": round(baseline, 2),
-        "ratio": round(median / baseline, 2) if baseline else None,
-    }
-    print(json.dumps(row), flush=True)
+    pages.report(args, case, fn, baseline, bench="risks")
 
 
 def main() -> None:

@@ -13,7 +13,6 @@ median_ms / baseline_ms.
 """
 
 import argparse
-import json
 import os
 import sys
 from datetime import timedelta
@@ -21,7 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pages import ROOT, count_queries, seed, sql_runner, timed
+import pages
+from pages import ROOT, seed, sql_runner, timed
 
 
 def parse_args() -> argparse.Namespace:
@@ -132,19 +132,7 @@ def cases(rep, daily) -> list[tuple[str, str, list[tuple[str, list]]]]:
 
 
 def report(args, case: str, fn, baseline: float) -> None:
-    median, p95 = timed(fn, args.repeat)
-    row = {
-        "bench": "today",
-        "case": case,
-        "db": args.db,
-        "n": args.scale,
-        "median_ms": round(median, 2),
-        "p95_ms": round(p95, 2),
-        "queries": count_queries(fn),
-        "baseline_ms": round(baseline, 2),
-        "ratio": round(median / baseline, 2) if baseline else None,
-    }
-    print(json.dumps(row), flush=True)
+    pages.report(args, case, fn, baseline, bench="today")
 
 
 def main() -> None:
