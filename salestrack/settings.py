@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "salestrack.tiers",
     "salestrack.pool",
     "salestrack.goals",
+    "salestrack.forecast",
     "salestrack.hygiene",
     "salestrack.cadence",
     "salestrack.today",
@@ -198,6 +199,17 @@ SALESTRACK_CYCLE_MIN_SAMPLE = env_int("SALESTRACK_CYCLE_MIN_SAMPLE", 5)
 # Daily job (Huey, "HH:MM" or "off"): rebuild the cycle medians (pages also rebuild them when
 # they are more than a day old).
 SALESTRACK_CYCLE_MEDIANS_AT = env_str("SALESTRACK_CYCLE_MEDIANS_AT", "04:20")
+# Forecast (salestrack.forecast): weighted-pipeline categories by effective win probability (%):
+# commit from the first (or in the contract stage), best case from the second.
+SALESTRACK_FORECAST_COMMIT_PROBABILITY = env_int("SALESTRACK_FORECAST_COMMIT_PROBABILITY", 80)
+SALESTRACK_FORECAST_BEST_CASE_PROBABILITY = env_int("SALESTRACK_FORECAST_BEST_CASE_PROBABILITY", 50)
+# Closed deals a stage needs (per industry, else per pipeline) before its own win rate is used.
+SALESTRACK_FORECAST_MIN_SAMPLE = env_int("SALESTRACK_FORECAST_MIN_SAMPLE", 20)
+# Backtest: as of the first day of this many past quarters and months.
+SALESTRACK_FORECAST_BACKTEST_QUARTERS = env_int("SALESTRACK_FORECAST_BACKTEST_QUARTERS", 8)
+SALESTRACK_FORECAST_BACKTEST_MONTHS = env_int("SALESTRACK_FORECAST_BACKTEST_MONTHS", 12)
+# Daily job (Huey, "HH:MM" or "off"): rebuild the forecast statistics (pages build a missing day).
+SALESTRACK_FORECAST_STATS_AT = env_str("SALESTRACK_FORECAST_STATS_AT", "04:30")
 # Days a soft-deleted customer, contact or deal stays in the trash before trash_purge removes it.
 SALESTRACK_TRASH_DAYS = env_int("SALESTRACK_TRASH_DAYS", 30)
 # Customer tiers (salestrack.tiers): an open deal expected to close within this many days counts

@@ -1,0 +1,180 @@
+"""Writes of the forecast app: the stage statistics snapshots (forecast.models), a cache of
+database aggregates over the stage history.
+
+For a snapshot as of day D (cut-off: D's midnight, local time) and each open stage S:
+- closed: deals that were ever in S and had been won or lost by the cut-off (their stay at the
+  cut-off is a won or lost stage); each deal counts once per stage however often it entered S;
+- won: those of them in a won stage at the cut-off;
+- median_seconds: the median, over those won deals, of the time from first entering S to
+  entering the won stage.
+Per stage and customer industry, and per stage for the whole pipeline (industry NULL; the
+fallback when an industry has too few deals). A stage-less row per pipeline counts its closed
+and won deals. Deals closed after the cut-off, and stays entered after it, do not exist for the
+snapshot: the backtest relies on this.
+"""
+
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    Window,
+)
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from salestrack.deals.models import StageChange
+from salestrack.forecast.history import closed_stays_at, day_start
+from salestrack.forecast.models import StageStat, StatSnapshot
+from salestrack.pipeline.models import Stage
+
+
+def _first_entries(cutoff):
+    """First entry of each deal closed by `cutoff` into each open stage it went through."""
+    closed = closed_stays_at(moment=cutoff)
+    earlier = StageChange.objects.filter(
+        deal_id=OuterRef("deal_id"),
+        to_stage_id=OuterRef("to_stage_id"),
+        entered_at__lt=OuterRef("entered_at"),
+    )
+    return (
+        StageChange.objects.filter(
+            to_kind=Stage.Kind.OPEN,
+            entered_at__lte=cutoff,
+            deal_id__in=closed.values("deal_id"),
+        )
+        .filter(~Exists(earlier))
+        .annotate(industry=F("deal__customer__industry"), pipeline_id=F("to_stage__pipeline_id"))
+        .order_by()
+    )
+
+
+def _counts(cutoff) -> dict[tuple, list[int]]:
+    """{(pipeline, stage, industry): [closed, won]} in one GROUP BY."""
+    won_ids = closed_stays_at(moment=cutoff).filter(to_kind=Stage.Kind.WON).values("deal_id")
+    rows = (
+        _first_entries(cutoff)
+        .values("pipeline_id", "to_stage_id", "industry")
+        .annotate(closed=Count("id"), won=Count("id", filter=Q(deal_id__in=won_ids)))
+    )
+    return {
+        (r["pipeline_id"], r["to_stage_id"], r["industry"] or None): [r["closed"], r["won"]]
+        for r in rows
+    }
+
+
+def _medians(cutoff, partition: list[str]) -> dict[tuple, int]:
+    """Median seconds from first entering a stage to winning, per partition, computed in the
+    database as risks.services does: rank within the partition (window functions) and keep
+    only the one or two middle rows. The won stay is joined (FilteredRelation), not looked up
+    per row."""
+    won_stay = (
+        Q(deal__stage_changes__to_kind=Stage.Kind.WON)
+        & Q(deal__stage_changes__entered_at__lte=cutoff)
+        & (
+            Q(deal__stage_changes__left_at__isnull=True)
+            | Q(deal__stage_changes__left_at__gt=cutoff)
+        )
+    )
+    duration = ExpressionWrapper(F("won_at") - F("entered_at"), output_field=DurationField())
+    keys = [F(name) for name in partition]
+    ranked = (
+        _first_entries(cutoff)
+        .annotate(won=FilteredRelation("deal__stage_changes", condition=won_stay))
+        .filter(won__isnull=False)
+        .annotate(won_at=F("won__entered_at"))
+        .annotate(
+            duration=duration,
+            rank=Window(RowNumber(), partition_by=keys, order_by=[duration.asc(), F("id").asc()]),
+            size=Window(Count("id"), partition_by=keys),
+        )
+        .filter(rank__gte=(F("size") + 1) / 2, rank__lte=(F("size") + 2) / 2)
+        .values_list(*partition, "duration")
+    )
+    middles: dict[tuple, list[timedelta]] = {}
+    for *key, value in ranked:
+        middles.setdefault(tuple(key), []).append(value)
+    return {
+        key: round(sum(v.total_seconds() for v in values) / len(values))
+        for key, values in middles.items()
+    }
+
+
+def _stat_rows(as_of: date) -> list[StageStat]:
+    cutoff = day_start(as_of)
+    counts = _counts(cutoff)
+    by_segment = _medians(cutoff, ["pipeline_id", "to_stage_id", "industry"])
+    by_stage = _medians(cutoff, ["pipeline_id", "to_stage_id"])
+    wide: dict[tuple, list[int]] = {}
+    rows = []
+    for (pipeline_id, stage_id, industry), (closed, won) in counts.items():
+        total = wide.setdefault((pipeline_id, stage_id), [0, 0])
+        total[0] += closed
+        total[1] += won
+        if industry is None:  # blank industry: only in the pipeline-wide row
+            continue
+        rows.append(
+            StageStat(
+                pipeline_id=pipeline_id,
+                stage_id=stage_id,
+                industry=industry,
+                closed=closed,
+                won=won,
+                median_seconds=by_segment.get((pipeline_id, stage_id, industry)),
+            )
+        )
+    for (pipeline_id, stage_id), (closed, won) in wide.items():
+        rows.append(
+            StageStat(
+                pipeline_id=pipeline_id,
+                stage_id=stage_id,
+                industry=None,
+                closed=closed,
+                won=won,
+                median_seconds=by_stage.get((pipeline_id, stage_id)),
+            )
+        )
+    totals = (
+        closed_stays_at(moment=cutoff)
+        .values(pipeline_id=F("to_stage__pipeline_id"))
+        .annotate(closed=Count("id"), won=Count("id", filter=Q(to_kind=Stage.Kind.WON)))
+    )
+    rows += [
+        StageStat(pipeline_id=t["pipeline_id"], closed=t["closed"], won=t["won"]) for t in totals
+    ]
+    return rows
+
+
+@transaction.atomic
+def forecast_stats_compute(*, as_of: date) -> StatSnapshot:
+    """(Re)build the snapshot of `as_of` from the stage history known at its cut-off."""
+    rows = _stat_rows(as_of)
+    StatSnapshot.objects.filter(as_of=as_of).delete()
+    snapshot = StatSnapshot.objects.create(as_of=as_of, computed_at=timezone.now())
+    for row in rows:
+        row.snapshot = snapshot
+    StageStat.objects.bulk_create(rows)
+    return snapshot
+
+
+def forecast_stats_refresh(
+    *, dates: list[date], recompute: bool = False, prune: bool = False
+) -> list[StatSnapshot]:
+    """Make sure the snapshots of `dates` exist: build the missing ones (all of them with
+    `recompute`); with `prune`, delete snapshots of other dates. A derived cache, so no audit
+    entry."""
+    wanted = sorted(set(dates))
+    if prune:
+        StatSnapshot.objects.exclude(as_of__in=wanted).delete()
+    present = set(StatSnapshot.objects.filter(as_of__in=wanted).values_list("as_of", flat=True))
+    for day in wanted:
+        if recompute or day not in present:
+            forecast_stats_compute(as_of=day)
+    return list(StatSnapshot.objects.filter(as_of__in=wanted))
