@@ -89,6 +89,19 @@ PENDING: dict[str, str] = {
         "cadence:rule_edit",
         "cadence:rules",
     )
+} | {
+    name: "added with data hygiene and the follow-up export (issue 6): rules to be written"
+    for name in (
+        "exports:followups",
+        "hygiene:archive",
+        "hygiene:archived",
+        "hygiene:duplicates",
+        "hygiene:index",
+        "hygiene:merge",
+        "hygiene:stale",
+        "hygiene:unarchive",
+        "hygiene:unarchive_many",
+    )
 }
 SKIPPED_NAMESPACES = {"admin": "Django's admin site: is_staff decides, not the roles"}
 
