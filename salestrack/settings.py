@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "salestrack.tiers",
     "salestrack.pool",
     "salestrack.goals",
+    "salestrack.analytics",
     "salestrack.forecast",
     "salestrack.hygiene",
     "salestrack.cadence",
@@ -248,6 +249,8 @@ SALESTRACK_DUPLICATE_MIN_SIMILARITY = env_int("SALESTRACK_DUPLICATE_MIN_SIMILARI
 # Goal traffic light: yellow from this many % behind the expected-to-date, red from the second.
 SALESTRACK_GOAL_YELLOW_PCT = env_int("SALESTRACK_GOAL_YELLOW_PCT", 10)
 SALESTRACK_GOAL_RED_PCT = env_int("SALESTRACK_GOAL_RED_PCT", 30)
+# Analytics bottleneck: a stage's conversion is compared with this many periods before.
+SALESTRACK_ANALYTICS_HISTORY_PERIODS = env_int("SALESTRACK_ANALYTICS_HISTORY_PERIODS", 4)
 # Daily follow-up list (salestrack.today): each item's priority score is the sum of four terms
 # in points, computed in the database (salestrack/today/scoring.py has the formula):
 # tier (A/B/C), weighted amount (1 point per AMOUNT_UNIT CNY of amount x probability, at most

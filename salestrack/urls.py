@@ -19,6 +19,7 @@ urlpatterns = [
     path("pool/", include("salestrack.pool.urls")),
     path("goals/", include("salestrack.goals.urls")),
     path("risks/", include("salestrack.risks.urls")),
+    path("analytics/", include("salestrack.analytics.urls")),
     path("forecast/", include("salestrack.forecast.urls")),
     path("hygiene/", include("salestrack.hygiene.urls")),
     path("cadence/", include("salestrack.cadence.urls")),

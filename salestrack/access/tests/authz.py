@@ -630,6 +630,8 @@ SEES_GOALS = {**SEES, "rep": frozenset({"own"}), "auditor": frozenset({"own"})}
 POOL_USERS = WRITERS
 # The weekly risk review: a team, subtree or all deal scope (risks.selectors.can_review).
 REVIEWERS = frozenset({"admin", "director", "manager", "manager_a"})  # team scope + create
+# The analytics dashboard (analytics.access.analytics_may_view): all but roles without deals.
+ANALYTICS = EVERYONE - {"auditor"}
 
 RULES: dict[str, Rule] = {
     "/": Rule(("GET",), flat(EVERYONE), per_record=False),
@@ -795,6 +797,19 @@ RULES: dict[str, Rule] = {
     # marketing edit a few deal fields but do not raise sales risks)
     "risks:flag_raise": Rule(("POST",), scoped(WRITERS), _flag_raise),
     "risks:flag_resolve": Rule(("POST",), scoped(WRITERS), _flag),
+    # analytics: the analytics right or any deal scope (reps: their own figures); the drill-down
+    # of "created this quarter" lists the matrix deals in the requester's scope
+    "analytics:dashboard": Rule(("GET",), flat(ANALYTICS), per_record=False),
+    "analytics:api": Rule(("GET",), flat(ANALYTICS), lambda w, rel: (["summary"], {}), False),
+    "analytics:deals": Rule(
+        ("GET",),
+        flat(ANALYTICS),
+        lambda w, rel: ([], {"figure": "created"}),
+        per_record=False,
+        lists="商机",
+        shows=LIST_SHOWS,
+        get_query=True,
+    ),
 }
 # URL names taking positional variants that are not records.
 VARIANTS = {"exports:customers": ("csv", "xlsx"), "exports:deals": ("csv", "xlsx")}
