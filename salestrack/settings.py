@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "salestrack.tiers",
     "salestrack.pool",
     "salestrack.goals",
+    "salestrack.imports",
     "salestrack.analytics",
     "salestrack.forecast",
     "salestrack.hygiene",
@@ -189,6 +190,12 @@ SALESTRACK_BOARD_PAGE_SIZE = env_int("SALESTRACK_BOARD_PAGE_SIZE", 20)
 SALESTRACK_LIST_PAGE_SIZE = env_int("SALESTRACK_LIST_PAGE_SIZE", 50)
 # Exports larger than this are refused (narrow the filters), never cut short.
 SALESTRACK_EXPORT_MAX_ROWS = env_int("SALESTRACK_EXPORT_MAX_ROWS", 100_000)
+# Imports (salestrack.imports): files with more data rows than this commit as a background job;
+# company names at least this similar (0-100, rapidfuzz ratio of core.names.company_key) are
+# offered as possible duplicates; uploads larger than this many MB are refused.
+SALESTRACK_IMPORT_BACKGROUND_ROWS = env_int("SALESTRACK_IMPORT_BACKGROUND_ROWS", 2000)
+SALESTRACK_IMPORT_FUZZY_THRESHOLD = env_int("SALESTRACK_IMPORT_FUZZY_THRESHOLD", 85)
+SALESTRACK_IMPORT_MAX_MB = env_int("SALESTRACK_IMPORT_MAX_MB", 50)
 # Risks (salestrack.risks): a deal with no follow-up for this many days counts as stalled.
 SALESTRACK_STALL_NO_FOLLOWUP_DAYS = env_int("SALESTRACK_STALL_NO_FOLLOWUP_DAYS", 14)
 # Cycle warning: an open deal older than this share (%) of its segment's median time-to-win ...

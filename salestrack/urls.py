@@ -15,6 +15,7 @@ urlpatterns = [
     path("trash/", include("salestrack.trash.urls")),
     path("handover/", include("salestrack.handover.urls")),
     path("exports/", include("salestrack.exports.urls")),
+    path("imports/", include("salestrack.imports.urls")),
     path("tiers/", include("salestrack.tiers.urls")),
     path("pool/", include("salestrack.pool.urls")),
     path("goals/", include("salestrack.goals.urls")),

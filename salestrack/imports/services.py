@@ -1,0 +1,389 @@
+"""Import batches: upload, preview (dry run), commit (one transaction), undo, saved mappings.
+
+The preview and the commit run the same pipeline (imports.engine). A commit is one atomic
+transaction around the whole file, so a failure or a killed process leaves nothing of it; files
+with more rows than SALESTRACK_IMPORT_BACKGROUND_ROWS commit in a Huey job (imports.tasks)
+whose progress is a small file next to the upload (readable while the transaction is open).
+The audit trail gets one entry per commit or undo (counts and batch id); the batch itself is
+the detailed history (every created id and the previous values of every updated record).
+"""
+
+import os
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from salestrack.access.policy import permissions_for
+from salestrack.accounts.models import User
+from salestrack.activities.models import FollowUp
+from salestrack.audit.models import AuditEntry
+from salestrack.audit.services import audit_record
+from salestrack.core.exceptions import ApplicationError
+from salestrack.customers.models import Contact, Customer
+from salestrack.customers.services import customer_refresh_search_key
+from salestrack.deals.models import Deal
+from salestrack.imports.engine import Options, Report, run_import
+from salestrack.imports.fields import header_norm
+from salestrack.imports.models import ImportBatch, RecordType, SavedMapping
+from salestrack.imports.reading import SUFFIXES, count_rows
+from salestrack.imports.writers import error_report_xlsx
+
+IN_CHUNKS = 500  # ids per `pk__in` query (SQLite's variable limit)
+MODELS = {"customer": Customer, "contact": Contact, "deal": Deal}
+
+
+def import_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def require_import_rights(user: User, record_type: str) -> None:
+    """Importing creates records: the role must be allowed to create this type."""
+    kind = "customer" if record_type == RecordType.CUSTOMERS else "deal"
+    permissions_for(user).require(kind, "create")
+
+
+def may_import(user: User) -> bool:
+    perms = permissions_for(user)
+    return perms.can("customer", "create") or perms.can("deal", "create")
+
+
+def batch_create(*, actor: User, record_type: str, upload: UploadedFile) -> ImportBatch:
+    """Store the uploaded file under DATA_DIR/imports/ and open a batch in preview."""
+    if record_type not in RecordType.values:
+        raise ApplicationError(_("Unknown record type."))
+    require_import_rights(actor, record_type)
+    name = os.path.basename(upload.name or "upload")
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ApplicationError(_("Upload an .xlsx, .xls or .csv file."))
+    if upload.size > settings.SALESTRACK_IMPORT_MAX_MB * 1024 * 1024:
+        raise ApplicationError(
+            _("The file is larger than %(mb)d MB.") % {"mb": settings.SALESTRACK_IMPORT_MAX_MB}
+        )
+    path = import_dir() / f"{uuid.uuid4().hex}{suffix}"
+    with open(path, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return batch_create_from_path(actor=actor, record_type=record_type, path=path, name=name)
+
+
+def batch_create_from_path(*, actor: User, record_type: str, path: Path, name: str) -> ImportBatch:
+    require_import_rights(actor, record_type)
+    return ImportBatch.objects.create(
+        user=actor,
+        record_type=record_type,
+        file_name=name[:255],
+        file_path=str(path),
+        total_rows=count_rows(path),
+    )
+
+
+def batch_get_for_user(*, user: User, pk: int) -> ImportBatch:
+    """A user's own batch; administrators (manage_settings) reach every batch. 404 otherwise."""
+    from django.http import Http404
+
+    qs = ImportBatch.objects.all()
+    if not permissions_for(user).has("manage_settings"):
+        qs = qs.filter(user=user)
+    try:
+        return qs.get(pk=pk)
+    except ImportBatch.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def import_history(*, user: User) -> models.QuerySet:
+    qs = ImportBatch.objects.select_related("user", "undone_by")
+    if not permissions_for(user).has("manage_settings"):
+        qs = qs.filter(user=user)
+    return qs
+
+
+def _apply_report(batch: ImportBatch, report: Report) -> None:
+    counts = report.counts
+    batch.result = report.as_dict()
+    batch.total_rows = report.total
+    batch.created_count = counts["create"]
+    batch.updated_count = counts["update"]
+    batch.skipped_count = counts["skip"] + counts["ask"]
+    batch.error_count = counts["error"]
+
+
+def import_preview(*, batch: ImportBatch, options: dict[str, Any] | None = None) -> Report:
+    """Dry run with the batch's (or the given) options; the result is kept on the batch."""
+    if batch.status != ImportBatch.Status.PREVIEW:
+        raise ApplicationError(_("This import has already been committed."))
+    if options is not None:
+        batch.options = Options.from_dict({**batch.options, **options}).as_dict()
+    report = run_import(
+        actor=batch.user,
+        record_type=batch.record_type,
+        path=batch.file_path,
+        options=Options.from_dict(batch.options),
+    )
+    batch.options = {
+        **batch.options,
+        "header_row": report.header_row,
+        "columns": report.columns,
+    }
+    _apply_report(batch, report)
+    batch.save()
+    return report
+
+
+def progress_path(batch: ImportBatch) -> Path:
+    return import_dir() / f"batch-{batch.pk}.progress"
+
+
+def batch_progress(batch: ImportBatch) -> int:
+    """Rows done so far of a running commit (0 when unknown)."""
+    try:
+        return int(progress_path(batch).read_text() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def import_commit(*, batch: ImportBatch, actor: User, background: bool | None = None) -> str:
+    """Commit the batch now, or queue it (large files): returns the batch's new status."""
+    if batch.status != ImportBatch.Status.PREVIEW:
+        raise ApplicationError(_("This import has already been committed."))
+    if batch.user_id != actor.pk:
+        raise PermissionDenied(_("Only the person who uploaded the file may commit it."))
+    if batch.result.get("counts", {}).get("ask"):
+        raise ApplicationError(
+            _("Some rows are similar to existing records: choose for each what to do first.")
+        )
+    if background is None:
+        background = batch.total_rows > settings.SALESTRACK_IMPORT_BACKGROUND_ROWS
+    if background:
+        from salestrack.imports.tasks import import_commit_task
+
+        updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEW).update(
+            status=ImportBatch.Status.QUEUED
+        )
+        if not updated:
+            raise ApplicationError(_("This import has already been committed."))
+        batch_id = batch.pk
+        transaction.on_commit(lambda: import_commit_task(batch_id))
+        batch.status = ImportBatch.Status.QUEUED
+        return batch.status
+    import_run(batch_id=batch.pk)
+    batch.refresh_from_db()
+    return batch.status
+
+
+def import_run(*, batch_id: int, on_progress=None) -> ImportBatch:
+    """Write the whole file in ONE transaction; on failure nothing of it stays."""
+    claimed = ImportBatch.objects.filter(
+        pk=batch_id, status__in=[ImportBatch.Status.PREVIEW, ImportBatch.Status.QUEUED]
+    ).update(status=ImportBatch.Status.RUNNING, error="")
+    batch = ImportBatch.objects.get(pk=batch_id)
+    if not claimed:
+        return batch  # another worker has it, or it is done
+    progress = progress_path(batch)
+
+    def report_progress(done: int) -> None:
+        progress.write_text(str(done))
+        if on_progress is not None:
+            on_progress(done)
+
+    try:
+        with transaction.atomic():
+            report = run_import(
+                actor=batch.user,
+                record_type=batch.record_type,
+                path=batch.file_path,
+                options=Options.from_dict(batch.options),
+                commit=True,
+                on_progress=report_progress,
+            )
+            _apply_report(batch, report)
+            batch.undo = report.undo
+            batch.status = ImportBatch.Status.DONE
+            batch.finished_at = timezone.now()
+            batch.save()
+            audit_record(
+                actor=batch.user,
+                action=AuditEntry.Action.CREATE,
+                obj=batch,
+                extra={
+                    "import_batch": batch.pk,
+                    "record_type": batch.record_type,
+                    "file": batch.file_name,
+                    "created": batch.created_count,
+                    "updated": batch.updated_count,
+                    "skipped": batch.skipped_count,
+                    "errors": batch.error_count,
+                    "records": {k: len(v) for k, v in report.undo["created"].items()},
+                },
+            )
+    except Exception as exc:
+        message = exc.message if isinstance(exc, ApplicationError) else repr(exc)
+        ImportBatch.objects.filter(pk=batch_id).update(
+            status=ImportBatch.Status.FAILED, error=str(message)[:2000], finished_at=timezone.now()
+        )
+        batch.refresh_from_db()
+        if not isinstance(exc, ApplicationError):
+            raise
+    finally:
+        progress.unlink(missing_ok=True)
+    return batch
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), IN_CHUNKS):
+        yield ids[start : start + IN_CHUNKS]
+
+
+def _manager(model) -> models.Manager:
+    return getattr(model, "all_objects", model.objects)
+
+
+def _changed_since(batch: ImportBatch) -> list[str]:
+    """What keeps the import from being undone: records changed or used after it."""
+    problems = []
+    created, updated = batch.undo.get("created", {}), batch.undo.get("updated", {})
+    finished = batch.finished_at
+    for kind, model in MODELS.items():
+        for ids in _chunks(created.get(kind, [])):
+            qs = model.all_objects.filter(pk__in=ids)
+            changed = models.Q(updated_at__gt=finished) | models.Q(deleted_at__isnull=False)
+            if qs.filter(changed).exists():
+                problems.append(kind)
+                break
+    for kind in ("customer", "deal"):
+        ids = [int(pk) for pk in updated.get(kind, {})]
+        for chunk in _chunks(ids):
+            if MODELS[kind].all_objects.filter(pk__in=chunk, updated_at__gt=finished).exists():
+                problems.append(kind)
+                break
+    # Records of their own added to what the import created (after it finished).
+    for kind, children in (("customer", (Deal, Contact, FollowUp)), ("deal", (FollowUp,))):
+        for ids in _chunks(created.get(kind, [])):
+            if any(
+                _manager(child).filter(**{f"{kind}_id__in": ids}, created_at__gt=finished).exists()
+                for child in children
+            ):
+                problems.append(kind)
+                break
+    return sorted(set(problems))
+
+
+@transaction.atomic
+def import_undo(*, batch: ImportBatch, actor: User) -> ImportBatch:
+    """Trash what the import created and restore what it updated; refused if any of it
+    changed since (or got follow-ups, deals or contacts of its own)."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.DONE:
+        raise ApplicationError(_("Only a finished import can be undone."))
+    if batch.user_id != actor.pk and not permissions_for(actor).has("manage_settings"):
+        raise PermissionDenied(_("Your role may not do this."))
+    problems = _changed_since(batch)
+    if problems:
+        raise ApplicationError(
+            _(
+                "This import cannot be undone: some of its records were changed or used since "
+                "(%(kinds)s). Change them back or delete them one by one."
+            )
+            % {"kinds": ", ".join(str(MODELS[k]._meta.verbose_name_plural) for k in problems)}
+        )
+    now = timezone.now()
+    created, updated = batch.undo.get("created", {}), batch.undo.get("updated", {})
+    for kind in ("deal", "contact", "customer"):
+        for ids in _chunks(created.get(kind, [])):
+            MODELS[kind].all_objects.filter(pk__in=ids).update(
+                deleted_at=now, deleted_by=actor, updated_at=now
+            )
+    for kind in ("customer", "deal"):
+        model = MODELS[kind]
+        before = updated.get(kind, {})
+        for ids in _chunks([int(pk) for pk in before]):
+            rows = list(model.all_objects.filter(pk__in=ids))
+            fields: set[str] = set()
+            for obj in rows:
+                for name, value in before[str(obj.pk)].items():
+                    field = model._meta.get_field(name)
+                    setattr(obj, field.attname, field.to_python(value))
+                    fields.add(field.attname)
+                obj.version = models.F("version") + 1
+                obj.updated_at = now
+            if rows and fields:
+                model.all_objects.bulk_update(rows, [*fields, "version", "updated_at"])
+    # Existing customers that gained contacts: their search keys lose them again.
+    new_customers = set(created.get("customer", []))
+    touched: set[int] = set()
+    for ids in _chunks(created.get("contact", [])):
+        touched.update(Contact.all_objects.filter(pk__in=ids).values_list("customer_id", flat=True))
+    touched -= new_customers
+    for customer in Customer.objects.filter(pk__in=touched):
+        customer_refresh_search_key(customer)
+    batch.status = ImportBatch.Status.UNDONE
+    batch.undone_at, batch.undone_by = now, actor
+    batch.save(update_fields=["status", "undone_at", "undone_by", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.REVERT,
+        obj=batch,
+        extra={
+            "import_batch": batch.pk,
+            "trashed": {k: len(v) for k, v in created.items()},
+            "restored": {k: len(v) for k, v in updated.items()},
+        },
+    )
+    return batch
+
+
+def mapping_save(
+    *, actor: User, batch: ImportBatch, name: str, shared: bool = False
+) -> SavedMapping:
+    """Keep the batch's column choices (by header text) and stage map under a name."""
+    name = name.strip()
+    if not name:
+        raise ApplicationError(_("Give the mapping a name."))
+    if shared and not permissions_for(actor).has("manage_settings"):
+        raise PermissionDenied(_("Your role may not do this."))
+    headers = batch.result.get("headers", [])
+    columns = batch.options.get("columns") or []
+    mapping = {header_norm(h): f for h, f in zip(headers, columns, strict=False) if h}
+    saved, _created = SavedMapping.objects.update_or_create(
+        record_type=batch.record_type,
+        user=None if shared else actor,
+        name=name[:80],
+        defaults={"columns": mapping, "stage_map": batch.options.get("stage_map", {})},
+    )
+    return saved
+
+
+def mappings_for(*, user: User, record_type: str) -> models.QuerySet:
+    return SavedMapping.objects.filter(record_type=record_type).filter(
+        models.Q(user=user) | models.Q(user__isnull=True)
+    )
+
+
+def mapping_apply(*, mapping: SavedMapping, headers: list[str]) -> dict[str, Any]:
+    """Options that apply a saved mapping to a file's headers."""
+    from salestrack.imports.fields import guess_mapping
+
+    return {
+        "columns": guess_mapping(mapping.record_type, headers, saved=mapping.columns),
+        "stage_map": mapping.stage_map,
+    }
+
+
+def error_report(*, batch: ImportBatch) -> bytes:
+    """The rows that had errors, as in the file, plus an error column (.xlsx)."""
+    return error_report_xlsx(
+        path=batch.file_path,
+        sheet=batch.options.get("sheet", ""),
+        header_row=batch.result.get("header_row") or 1,
+        errors={int(k): v for k, v in batch.result.get("errors", {}).items()},
+    )
