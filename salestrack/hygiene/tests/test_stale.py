@@ -5,7 +5,9 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from salestrack.audit.models import AuditEntry
@@ -141,3 +143,39 @@ def test_the_stale_page(personas, frozen):
     html = client.get(reverse("hygiene:stale")).content.decode()
     assert "华信科技有限公司" in html and "2026-03-15" in html
     assert client_for(personas.alice).get(reverse("hygiene:stale")).status_code == 403
+
+
+def test_the_customer_page_offers_unarchive(personas, frozen):
+    c = customer(personas.alice, "华信科技有限公司", last=at(2025, 1, 1))
+    client = client_for(personas.alice)
+    assert "data-unarchive" not in client.get(c.get_absolute_url()).content.decode()
+    Customer.objects.filter(pk=c.pk).update(archived_at=at(2026, 9, 1))
+    html = client.get(c.get_absolute_url()).content.decode()
+    assert "data-unarchive" in html and "2026-09-01" in html
+    client.post(reverse("hygiene:unarchive", args=[c.pk]))
+    assert Customer.objects.get(pk=c.pk).archived_at is None
+    # Outsiders: 404, nothing changes.
+    Customer.objects.filter(pk=c.pk).update(archived_at=at(2026, 9, 1))
+    response = client_for(personas.charlie).post(reverse("hygiene:unarchive", args=[c.pk]))
+    assert response.status_code == 404
+    assert Customer.objects.get(pk=c.pk).archived_at is not None
+
+
+@pytest.mark.parametrize("page", ["hygiene:stale", "hygiene:archived"])
+def test_query_count_does_not_grow_with_rows(personas, frozen, page):
+    def seed(n: int) -> None:
+        for i in range(n):
+            c = customer(personas.alice, f"客户{i}", last=at(2025, 1, 1))
+            if page == "hygiene:archived":
+                Customer.objects.filter(pk=c.pk).update(archived_at=at(2026, 9, 1))
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse(page)).status_code == 200
+        return len(ctx.captured_queries)
+
+    client = client_for(personas.mia)
+    seed(3)
+    small = queries()
+    seed(30)
+    assert queries() == small
