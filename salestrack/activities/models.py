@@ -41,6 +41,9 @@ class FollowUp(OwnedModel):
     resources_needed = models.CharField(_("resources needed"), max_length=300, blank=True)
     # Set when the next follow-up it asked for has happened (or the user marks it done).
     done_at = models.DateTimeField(_("done at"), null=True, blank=True, editable=False)
+    # A task the system planned (follow-up rules, a decision maker who left), not a contact that
+    # took place: it counts in no "follow-ups made" figure and is not "handled today".
+    planned = models.BooleanField(_("planned by a rule"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("follow-up")

@@ -144,6 +144,7 @@ def _plan(
         summary=summary[:2000],
         next_step=next_step[:300],
         next_due_on=due_on,
+        planned=True,
     )
     PlannedFollowUp.objects.create(
         followup=followup, customer=customer, rule=rule, contact=contact, deal=deal
@@ -284,6 +285,7 @@ def touch_rule_run(*, rule: FollowUpRule, now: datetime | None = None) -> int:
                     summary=summary,
                     next_step=rule.next_step,
                     next_due_on=due_on,
+                    planned=True,
                 )
                 for customer_id, owner_id, team_id in batch
             ]

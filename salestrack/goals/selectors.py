@@ -209,7 +209,8 @@ def _metric_aggregate(metric: str, start: date, end: date):
         return Deal, Sum("payment_received", filter=Q(contract_signed_on__range=(start, end)))
     if metric == Metric.NEW_CUSTOMERS:
         return Customer, Count("id", filter=_between("created_at", start, end))
-    return FollowUp, Count("id", filter=_between("occurred_at", start, end))
+    made = _between("occurred_at", start, end) & Q(planned=False)
+    return FollowUp, Count("id", filter=made)
 
 
 def _record_ranges(goals: list[Goal]) -> dict[type, Q]:

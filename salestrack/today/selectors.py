@@ -350,7 +350,9 @@ def _handled(items: list[dict], day) -> tuple[set[int], set[int]]:
     if not deal_ids and not customer_ids:
         return set(), set()
     rows = FollowUp.objects.filter(
-        Q(deal_id__in=deal_ids) | Q(customer_id__in=customer_ids), occurred_at__gte=day_start(day)
+        Q(deal_id__in=deal_ids) | Q(customer_id__in=customer_ids),
+        occurred_at__gte=day_start(day),
+        planned=False,
     ).values_list("deal_id", "customer_id")
     deals, customers = set(), set()
     for deal_id, customer_id in rows:

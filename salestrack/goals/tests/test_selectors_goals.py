@@ -278,3 +278,15 @@ def test_it_lights_by_the_configured_thresholds(personas, settings):
     assert goal_progress(user=personas.admin, goals=[goal])[0].light == Light.GREEN
     settings.SALESTRACK_GOAL_YELLOW_PCT, settings.SALESTRACK_GOAL_RED_PCT = 5, 20
     assert goal_progress(user=personas.admin, goals=[goal])[0].light == Light.YELLOW
+
+
+def test_follow_ups_planned_by_rules_are_not_follow_ups_made(personas):
+    from salestrack.activities.tests.factories import FollowUpFactory
+
+    when = at(date(2025, 5, 6))
+    FollowUpFactory(customer__owner=personas.alice, occurred_at=when)
+    FollowUpFactory(customer__owner=personas.alice, occurred_at=when, planned=True)
+    goal = GoalFactory(
+        scope_kind="rep", user=personas.alice, metric="followups", target=D(10), **MAY
+    )
+    assert goal_actuals(user=personas.admin, goals=[goal])[goal.pk] == 1
