@@ -81,10 +81,10 @@ def customer_update(
     *, customer: Customer, actor: User, expected_version: int, data: dict[str, Any]
 ) -> Customer:
     _check_fields(data, CUSTOMER_FIELDS)
-    data = _tier_by_hand(
-        customer, data, _("Set on the customer form by %(name)s.") % {"name": actor}
-    )
-    before = audit_snapshot(customer, list(data))
+    # The stored values: a ModelForm has already copied the new ones onto `customer`.
+    stored = Customer.all_objects.get(pk=customer.pk)
+    data = _tier_by_hand(stored, data, _("Set on the customer form by %(name)s.") % {"name": actor})
+    before = audit_snapshot(stored, list(data))
     for name, value in data.items():
         setattr(customer, name, value)
     _clean(customer, list(data))

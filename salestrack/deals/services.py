@@ -177,7 +177,8 @@ def deal_update(*, deal: Deal, actor: User, expected_version: int, data: dict[st
     if "customer" in data and data["customer"].pk != deal.customer_id:
         _check_customer_writable(data["customer"], actor)
     audited = list(data)
-    before = audit_snapshot(deal, audited)
+    # The stored values: a ModelForm has already copied the new ones onto `deal`.
+    before = audit_snapshot(Deal.all_objects.get(pk=deal.pk), audited)
     collaborators = data.pop("collaborators", None)
     if "amount" in data and deal.lines.exists() and data["amount"] != deal.amount:
         raise ApplicationError(
