@@ -12,10 +12,12 @@ Definitions, each in one place:
 """
 
 import math
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import reduce
 
 from django.conf import settings
 from django.db.models import (
@@ -40,9 +42,9 @@ from django.utils import timezone
 from salestrack.access.models import Scope
 from salestrack.access.policy import permissions_for
 from salestrack.accounts.models import Team, User
-from salestrack.deals.models import Deal
+from salestrack.deals.models import Deal, StageChange
 from salestrack.deals.selectors import deal_queryset
-from salestrack.forecast.history import add_months, day_start, open_stays_at, quarter_start
+from salestrack.forecast.history import add_months, day_start, quarter_start, stay_at
 from salestrack.forecast.models import StageStat, StatSnapshot
 from salestrack.forecast.services import forecast_stats_refresh
 from salestrack.pipeline.models import Pipeline, Stage, StageRequirement
@@ -685,57 +687,86 @@ class Backtest:
 
 
 def _as_of_groups(
-    *, deals: QuerySet[Deal], as_of: date, windows: dict[str, date]
-) -> tuple[list[Group], dict[str, float]]:
-    """Open deals at as_of grouped by the stage they were in then (stage history) and
-    industry, with what those deals went on to win in each window [as_of, end)."""
-    start = day_start(as_of)
-    won = {
-        f"won_{name}": Sum(
-            Cast("deal__amount", FloatField()),
-            filter=Q(
-                deal__status=Deal.Status.WON,
-                deal__closed_at__gte=start,
-                deal__closed_at__lt=day_start(end),
-            ),
-        )
-        for name, end in windows.items()
-    }
-    as_float = Cast("deal__amount", FloatField())
-    rows = (
-        open_stays_at(moment=start, deals=deals.values("pk"))
-        .values("to_stage_id", industry=F("deal__customer__industry"))
-        .annotate(n=Count("id"), amount_sum=Sum(as_float), amount_sq=Sum(as_float * as_float))
-        .annotate(**won)
-    )
-    groups, actual = [], dict.fromkeys(windows, 0.0)
-    for r in rows:
-        groups.append(
-            Group(
-                r["to_stage_id"],
-                r["industry"] or None,
-                r["n"],
-                r["amount_sum"] or 0,
-                r["amount_sq"] or 0,
+    *, deals: QuerySet[Deal], windows: dict[date, dict[str, date]]
+) -> dict[date, tuple[list[Group], dict[str, float]]]:
+    """Per past date: the deals open then, grouped by the stage they were in then (stage
+    history) and customer industry, and what those deals went on to win in each window
+    [date, end). One pass over the stays for all dates: a conditional aggregate per date."""
+    dates = sorted(windows)
+    amount = Cast("deal__amount", FloatField())
+    aggregates = {}
+    for index, day in enumerate(dates):
+        start = day_start(day)
+        open_then = stay_at(start)
+        aggregates |= {
+            f"n{index}": Count("id", filter=open_then),
+            f"s{index}": Sum(amount, filter=open_then),
+            f"q{index}": Sum(amount * amount, filter=open_then),
+        }
+        for name, end in windows[day].items():
+            aggregates[f"w{index}{name}"] = Sum(
+                amount,
+                filter=open_then
+                & Q(
+                    deal__status=Deal.Status.WON,
+                    deal__closed_at__gte=start,
+                    deal__closed_at__lt=day_start(end),
+                ),
             )
-        )
-        for name in windows:
-            actual[name] += r[f"won_{name}"] or 0
-    return groups, actual
-
-
-def _won_by_month(deals: QuerySet[Deal], since: date) -> dict[date, float]:
+    open_at_some_date = reduce(operator.or_, (stay_at(day_start(day)) for day in dates))
     rows = (
-        deals.filter(status=Deal.Status.WON, closed_at__gte=day_start(since))
-        .annotate(month=TruncMonth("closed_at"))
-        .values("month")
-        .annotate(total=Sum(Cast("amount", FloatField())))
+        StageChange.objects.filter(open_at_some_date, to_kind=Stage.Kind.OPEN)
+        .filter(deal__in=deals.values("pk"))
+        .values("to_stage_id", industry=F("deal__customer__industry"))
+        .annotate(**aggregates)
         .order_by()
     )
-    return {
-        (r["month"].date() if hasattr(r["month"], "date") else r["month"]): r["total"] or 0
-        for r in rows
-    }
+    result = {day: ([], dict.fromkeys(windows[day], 0.0)) for day in dates}
+    for r in rows:
+        for index, day in enumerate(dates):
+            groups, actual = result[day]
+            if r[f"n{index}"]:
+                groups.append(
+                    Group(
+                        r["to_stage_id"],
+                        r["industry"] or None,
+                        r[f"n{index}"],
+                        r[f"s{index}"] or 0,
+                        r[f"q{index}"] or 0,
+                    )
+                )
+            for name in windows[day]:
+                actual[name] += r[f"w{index}{name}"] or 0
+    return result
+
+
+def _won_by_month(deals: QuerySet[Deal], since: date, until: date) -> dict[date, float]:
+    """Won amount per month from `since` to `until` (first days), one conditional sum per
+    month in one query (closing-time ranges, so no per-row date truncation)."""
+    months = []
+    while since < until:
+        months.append(since)
+        since = add_months(since, 1)
+    if not months:
+        return {}
+    amount = Cast("amount", FloatField())
+    totals = deals.filter(
+        status=Deal.Status.WON,
+        closed_at__gte=day_start(months[0]),
+        closed_at__lt=day_start(until),
+    ).aggregate(
+        **{
+            f"m{index}": Sum(
+                amount,
+                filter=Q(
+                    closed_at__gte=day_start(month),
+                    closed_at__lt=day_start(add_months(month, 1)),
+                ),
+            )
+            for index, month in enumerate(months)
+        }
+    )
+    return {month: totals[f"m{index}"] or 0.0 for index, month in enumerate(months)}
 
 
 def backtest(
@@ -746,8 +777,9 @@ def backtest(
     stages: dict[int, Stage] | None = None,
 ) -> Backtest:
     """The statistical forecast re-run as of past first days of quarters and months, each with
-    only what was known then: the stage each deal was in (history.open_stays_at) and the
-    statistics of deals closed before (the snapshot of that date). One grouped query per date."""
+    only what was known then: the stage each deal was in (history.stay_at) and the
+    statistics of deals closed before (the snapshot of that date). One grouped query for all
+    dates."""
     today = today or timezone.localdate()
     stages = stage_index() if stages is None else stages
     quarters, months = backtest_dates(today)
@@ -755,19 +787,22 @@ def backtest(
     books = stat_books(dates=dates, stages=stages)
     deals = filters.deals(user)
     pipeline_id = filters.pipeline.pk if filters.pipeline else None
-    won_months = _won_by_month(deals, dates[0]) if dates else {}
+    won_months = _won_by_month(deals, dates[0], today.replace(day=1)) if dates else {}
+    windows = {
+        day: {
+            **({"quarter": add_months(day, 3)} if day in quarters else {}),
+            **({"month": add_months(day, 1)} if day in months else {}),
+        }
+        for day in dates
+    }
+    as_of_groups = _as_of_groups(deals=deals, windows=windows) if dates else {}
     series: dict[str, list[BacktestRow]] = defaultdict(list)
     for as_of in dates:
-        windows = {}
-        if as_of in quarters:
-            windows["quarter"] = add_months(as_of, 3)
-        if as_of in months:
-            windows["month"] = add_months(as_of, 1)
         book = books[as_of]
-        groups, actual = _as_of_groups(deals=deals, as_of=as_of, windows=windows)
+        groups, actual = as_of_groups[as_of]
         outlook = outlook_months(groups=groups, book=book, as_of=as_of)
         history = book.history(pipeline_id)
-        for name, end in windows.items():
+        for name, end in windows[as_of].items():
             forecast = Outlook(start=as_of, label="")
             for start, month in outlook.items():
                 if start < end:

@@ -37,61 +37,76 @@ def _json(request: HttpRequest, build) -> JsonResponse:
     return JsonResponse({"filters": filters.as_dict(), **build(filters).as_dict()})
 
 
-def _chart(weighted, statistical, tests) -> dict:
+def _money(value):
+    return None if value is None else round(float(value), 2)
+
+
+def _chart(weighted, statistical) -> dict:
     """Series for the ECharts charts (numbers as floats, None where money is hidden)."""
-
-    def money(value):
-        return None if value is None else round(float(value), 2)
-
     return {
         "weighted": {
             "labels": [row.label for row in weighted.months],
             **{
-                name: [money(row.weighted[name]) for row in weighted.months]
+                name: [_money(row.weighted[name]) for row in weighted.months]
                 for name in (COMMIT, BEST_CASE, PIPELINE)
             },
         },
         "statistical": {
             "labels": [row.label for row in statistical.months],
-            "expected": [money(row.expected) for row in statistical.months],
-            "low": [money(row.low) for row in statistical.months],
-            "high": [money(row.high) for row in statistical.months],
-        },
-        "backtest": {
-            "labels": [row.label for row in tests.quarters.rows],
-            "forecast": [money(row.forecast.expected) for row in tests.quarters.rows],
-            "actual": [money(row.actual) for row in tests.quarters.rows],
-            "error": [
-                None if row.error_pct is None else round(row.error_pct, 1)
-                for row in tests.quarters.rows
-            ],
+            "expected": [_money(row.expected) for row in statistical.months],
+            "low": [_money(row.low) for row in statistical.months],
+            "high": [_money(row.high) for row in statistical.months],
         },
     }
+
+
+def _backtest_chart(tests) -> dict:
+    rows = tests.quarters.rows
+    return {
+        "labels": [row.label for row in rows],
+        "forecast": [_money(row.forecast.expected) for row in rows],
+        "actual": [_money(row.actual) for row in rows],
+        "error": [None if row.error_pct is None else round(row.error_pct, 1) for row in rows],
+    }
+
+
+def _backtest_url(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params["part"] = "backtest"
+    return f"{request.path}?{params.urlencode()}"
 
 
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
+    """The page; the backtest (seconds on large histories) loads after it through htmx
+    (`?part=backtest`), or within the page without JavaScript."""
     form = _filter_form(request)
     filters = form.to_filters() if not form.is_bound or form.is_valid() else None
-    context = {"filter_form": form, "invalid": filters is None}
-    if filters is not None:
-        stages = stage_index()
-        weighted = weighted_pipeline(user=request.user, filters=filters, stages=stages)
-        statistical = statistical_forecast(user=request.user, filters=filters, stages=stages)
-        tests = backtest(user=request.user, filters=filters, stages=stages)
-        context |= {
-            "weighted": weighted,
-            "statistical": statistical,
-            "backtest": tests,
-            "stages": stages,
-            "chart": _chart(weighted, statistical, tests),
-            "money_visible": weighted.money_visible,
-        }
-    context |= {
+    with_backtest = request.GET.get("part") == "backtest"
+    context = {
+        "filter_form": form,
+        "invalid": filters is None,
+        "backtest_url": _backtest_url(request),
         "commit_probability": commit_probability(),
         "best_case_probability": best_case_probability(),
         "min_sample": min_sample(),
+    }
+    if filters is None:
+        return render(request, "forecast/index.html", context)
+    stages = stage_index()
+    if with_backtest:
+        tests = backtest(user=request.user, filters=filters, stages=stages)
+        context |= {"backtest": tests, "backtest_chart": _backtest_chart(tests)}
+        if request.htmx:
+            return render(request, "forecast/index.html#backtest", context)
+    weighted = weighted_pipeline(user=request.user, filters=filters, stages=stages)
+    statistical = statistical_forecast(user=request.user, filters=filters, stages=stages)
+    context |= {
+        "weighted": weighted,
+        "statistical": statistical,
+        "chart": _chart(weighted, statistical),
+        "money_visible": weighted.money_visible,
     }
     return render(request, "forecast/index.html", context)
 

@@ -22,7 +22,7 @@ PAGE = "/forecast/"
 WEIGHTED = "/forecast/api/weighted.json"
 STATISTICAL = "/forecast/api/statistical.json"
 BACKTEST = "/forecast/api/backtest.json"
-URLS = (PAGE, WEIGHTED, STATISTICAL, BACKTEST)
+URLS = (PAGE, f"{PAGE}?part=backtest", WEIGHTED, STATISTICAL, BACKTEST)
 
 
 @pytest.fixture(autouse=True)
@@ -87,20 +87,30 @@ def test_it_refuses_filters_outside_the_users_scope(client, personas, world):
     assert "800,000" not in r.content.decode()
 
 
-def test_the_page_shows_the_three_parts_and_the_json_links(client, personas, world):
+def test_the_page_shows_the_forecasts_and_loads_the_backtest_after(client, personas, world):
     client.force_login(personas.mia)
     r = client.get(PAGE)
     assert r.status_code == 200
     html = r.content.decode()
-    for marker in (
-        'data-weighted="quarters"',
-        'data-statistical="quarters"',
-        'data-backtest="quarters"',
-    ):
-        assert marker in html
+    assert 'data-weighted="quarters"' in html and 'data-statistical="quarters"' in html
     assert "¥700,000" in html
     assert "forecast-data" in html and "echarts.min.js" in html
     assert "data-too-little-history" in html  # no closed deal at all
+    assert 'hx-get="/forecast/?part=backtest"' in html
+    assert 'data-backtest="quarters"' not in html
+
+
+def test_the_backtest_part_comes_as_a_partial_or_within_the_page(client, personas, world):
+    client.force_login(personas.mia)
+    r = client.get(
+        f"{PAGE}?part=backtest&team={personas.team_a.pk}", headers={"HX-Request": "true"}
+    )
+    html = r.content.decode()
+    assert html.lstrip().startswith('<div id="backtest"')
+    assert 'data-backtest="quarters"' in html and 'data-backtest="months"' in html
+    assert "forecast-backtest-data" in html and "data-too-little-history" in html
+    full = client.get(f"{PAGE}?part=backtest").content.decode()
+    assert 'data-backtest="quarters"' in full and 'data-weighted="quarters"' in full
 
 
 def test_it_hides_amounts_when_the_role_hides_them(client, personas, world):
@@ -117,7 +127,7 @@ def test_it_hides_amounts_when_the_role_hides_them(client, personas, world):
     assert all(row["expected"] is None for row in statistical["months"])
     backtest = client.get(BACKTEST).json()
     assert all(row["forecast"] is None for row in backtest["quarters"]["rows"])
-    html = client.get(PAGE).content.decode()
+    html = client.get(f"{PAGE}?part=backtest").content.decode()
     assert "data-amounts-hidden" in html and "700,000" not in html
 
 
