@@ -10,6 +10,7 @@ counts. Rows similar to an existing record need --fuzzy when committing.
 
 from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
@@ -64,6 +65,8 @@ class Command(BaseCommand):
             services.import_commit(batch=batch, actor=actor, background=False)
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
+        except PermissionDenied as exc:
+            raise CommandError(f"{actor.username}: {exc}") from exc
         batch.refresh_from_db()
         if batch.status != ImportBatch.Status.DONE:
             raise CommandError(f"Import failed, nothing was written: {batch.error}")
