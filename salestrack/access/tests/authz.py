@@ -649,6 +649,9 @@ POOL_USERS = WRITERS
 REVIEWERS = frozenset({"admin", "director", "manager", "manager_a"})  # team scope + create
 # The analytics dashboard (analytics.access.analytics_may_view): all but roles without deals.
 ANALYTICS = EVERYONE - {"auditor"}
+# The forecast (forecast.selectors.can_view_forecast): the analytics right or a team, subtree
+# or all deal scope (reps see only their own deals, auditors none).
+FORECASTERS = EVERYONE - {"rep", "auditor"}
 
 RULES: dict[str, Rule] = {
     "/": Rule(("GET",), flat(EVERYONE), per_record=False),
@@ -832,6 +835,10 @@ RULES: dict[str, Rule] = {
         shows=LIST_SHOWS,
         get_query=True,
     ),
+    "forecast:index": Rule(("GET",), flat(FORECASTERS), per_record=False),
+    "forecast:weighted": Rule(("GET",), flat(FORECASTERS), per_record=False),
+    "forecast:statistical": Rule(("GET",), flat(FORECASTERS), per_record=False),
+    "forecast:backtest": Rule(("GET",), flat(FORECASTERS), per_record=False),
 }
 # URL names taking positional variants that are not records.
 VARIANTS = {"exports:customers": ("csv", "xlsx"), "exports:deals": ("csv", "xlsx")}
