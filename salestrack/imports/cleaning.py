@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,7 +18,7 @@ def normalize_text(value: str) -> str:
 
 
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
-_DATE_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ t].*)?$")
+_DATE_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ tT].*)?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _AMOUNT_UNITS = (("亿元", 100_000_000), ("亿", 100_000_000), ("万元", 10_000), ("万", 10_000))
 _CURRENCY = re.compile(r"(?i)^(?:¥|￥|rmb|cny)|(?:元|rmb|cny)$")
@@ -104,6 +105,35 @@ def date(value) -> datetime.date | None:
     except ValueError:
         pass
     raise CellError(_("not a date"))
+
+
+_TIME = re.compile(r"(\d{1,2})[:时](\d{2})(?:[:分](\d{2}))?")
+
+
+def moment(value) -> datetime.datetime | None:
+    """A date and time in the site's time zone: datetime cells as they are, '2024-03-05 14:30'
+    with its time, a date alone (any form `date` reads) at noon."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        result = value
+    else:
+        day_part, time_part = value, ""
+        if isinstance(value, str):
+            day_part, _sep, time_part = text(value).partition(" ")
+        day = date(day_part)
+        if day is None:
+            return None
+        hour, minute, second = 12, 0, 0
+        match = _TIME.search(time_part)
+        if match:
+            hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
+            if hour > 23 or minute > 59 or second > 59:
+                raise CellError(_("not a time"))
+        result = datetime.datetime.combine(day, datetime.time(hour, minute, second))
+    if timezone.is_naive(result):
+        result = timezone.make_aware(result)
+    return result
 
 
 def _serial(number: float) -> datetime.date:

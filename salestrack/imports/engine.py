@@ -27,6 +27,7 @@ from rapidfuzz import fuzz, process
 from salestrack.access.policy import permissions_for
 from salestrack.access.scope import scope_queryset, visible_users
 from salestrack.accounts.models import User
+from salestrack.activities.models import FollowUp
 from salestrack.audit.services import audit_snapshot
 from salestrack.core.exceptions import ApplicationError
 from salestrack.core.names import company_key
@@ -42,6 +43,12 @@ from salestrack.imports.fields import (
     fields_for,
     guess_mapping,
     header_unit,
+)
+from salestrack.imports.followups import (
+    existing_keys,
+    finish_followups,
+    plan_followup,
+    write_followups,
 )
 from salestrack.imports.reading import iter_rows
 from salestrack.pipeline.models import Stage
@@ -100,6 +107,7 @@ class RowPlan:
     contact: dict[str, Any] | None = None
     deal: dict[str, Any] | None = None
     deal_update: tuple[int, dict[str, Any]] | None = None
+    followup: dict[str, Any] | None = None
 
     @property
     def error_text(self) -> str:
@@ -228,6 +236,15 @@ class Lookups:
         self.stages: dict[str, Stage] = {}
         self.stage_by_id: dict[int, Stage] = {}
         self.first_stage: Stage | None = None
+        self.followups: set = set()
+        if record_type == "followups":
+            self.followups = existing_keys(scope_queryset(actor, FollowUp.objects.all()))
+            for pk, customer_id, title in (
+                scope_queryset(actor, Deal.objects.all())
+                .values_list("pk", "customer_id", "title")
+                .iterator(chunk_size=5000)
+            ):
+                self.deals.setdefault((customer_id, cleaning.choice_key(title)), pk)
         if record_type == "deals":
             deals = scope_queryset(actor, Deal.objects.all())
             for pk, customer_id, title in deals.values_list("pk", "customer_id", "title").iterator(
@@ -256,6 +273,7 @@ class Lookups:
             "source": _choice_options(Customer.Source.choices),
             "tier": _choice_options(Customer.Tier.choices),
             "size": _choice_options(Customer.Size.choices),
+            "kind": _choice_options(FollowUp.Kind.choices),
         }
 
     def fuzzy(self, key: str) -> tuple[int, str, int] | None:
@@ -296,6 +314,8 @@ class Importer:
         # whose customer is created (its pk known once that row is written).
         self.file_customers: dict[str, int | Customer] = {}
         self.file_contacts: set[tuple[str, str, str]] = set()
+        self.seen_followups: dict[tuple, int] = {}
+        self.followup_threads: dict[tuple, Any] = {}  # (customer, deal) -> latest imported
         self.report = Report(record_type=record_type)
         self.undo: dict[str, Any] = {
             "created": {"customer": [], "contact": [], "deal": []},
@@ -341,6 +361,8 @@ class Importer:
             done += len(chunk)
             if on_progress is not None:
                 on_progress(done)
+        if commit:
+            finish_followups(self)
         self.report.undo = self.undo
         return self.report
 
@@ -416,6 +438,8 @@ class Importer:
             return cleaning.email(cell)
         if kind == "date":
             return cleaning.date(cell)
+        if kind == "datetime":
+            return cleaning.moment(cell)
         if kind == "amount":
             return cleaning.amount(cell, unit)
         if kind == "choice":
@@ -453,8 +477,10 @@ class Importer:
             return plan
         if self.record_type == "customers":
             self._plan_customer(plan)
-        else:
+        elif self.record_type == "deals":
             self._plan_deal(plan)
+        else:
+            plan_followup(self, plan)
         if plan.errors:
             plan.action = "error"
         return plan
@@ -726,6 +752,13 @@ class Importer:
             Customer.objects.bulk_update(rows, ["search_key", "updated_at"], batch_size=1000)
         self._create_deals([p for p in plans if p.deal is not None], now)
         self._update_deals([p for p in plans if p.deal_update is not None], now)
+        followups = [p for p in plans if p.followup is not None]
+        if followups:
+            write_followups(self, followups)
+
+    def header_of(self, name: str) -> str:
+        """The file's header of a field's column (for error messages)."""
+        return next((h for _i, s, h, _u in self.columns if s.name == name), "")
 
     @staticmethod
     def _contact_key(values: dict) -> str:

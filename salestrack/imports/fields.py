@@ -124,12 +124,47 @@ DEAL_ONLY_FIELDS = (
     ),
 )
 
+_BY_NAME = {spec.name: spec for spec in CUSTOMER_FIELDS + DEAL_ONLY_FIELDS}
+FOLLOWUP_FIELDS = (
+    _BY_NAME["name"],
+    _BY_NAME["title"],  # optional: the customer's deal the follow-up belongs to
+    FieldSpec(
+        "kind", _("Follow-up type"), "choice", _words("跟进方式 跟进类型 方式 类型 kind type")
+    ),
+    FieldSpec(
+        "occurred_at",
+        _("Follow-up time"),
+        "datetime",
+        _words("跟进时间 跟进日期 沟通时间 拜访时间 时间 日期 date time occurredat"),
+        required=True,
+    ),
+    FieldSpec(
+        "summary",
+        _("Our summary"),
+        "text",
+        _words("跟进内容 沟通内容 跟进记录 跟进小结 内容 小结 记录 summary notes content"),
+        required=True,
+    ),
+    FieldSpec(
+        "customer_words", _("Customer's own words"), "text", _words("客户原话 客户反馈 feedback")
+    ),
+    _BY_NAME["next_step"],
+    FieldSpec(
+        "next_due_on",
+        _("Next follow-up due"),
+        "date",
+        _words("下次跟进日期 下次跟进时间 下次跟进 下次联系时间 nextdue nextfollowup"),
+    ),
+    _BY_NAME["owner"],
+)
+
 RECORD_TYPES = {
     "customers": CUSTOMER_FIELDS,
     # A deal row names its customer (found, or created with its contact) and the deal itself.
     "deals": CUSTOMER_FIELDS + DEAL_ONLY_FIELDS,
+    # A follow-up row names an existing customer (and optionally one of its deals).
+    "followups": FOLLOWUP_FIELDS,
 }
-RECORD_TYPE_LABELS = {"customers": _("Customers and contacts"), "deals": _("Deals")}
 
 _UNIT = re.compile(r"[(\[](?:单位[:：]?)?\s*(万元|万|元|千元|cny|rmb|yuan)\s*[)\]]")
 _NOISE = re.compile(r"[\W_]+", re.UNICODE)

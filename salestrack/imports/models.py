@@ -9,6 +9,7 @@ from salestrack.core.models import TimeStampedModel
 class RecordType(models.TextChoices):
     CUSTOMERS = "customers", _("Customers and contacts")
     DEALS = "deals", _("Deals")
+    FOLLOWUPS = "followups", _("Follow-ups")
 
 
 class SavedMapping(TimeStampedModel):

@@ -32,12 +32,13 @@ from salestrack.customers.services import customer_refresh_search_key
 from salestrack.deals.models import Deal
 from salestrack.imports.engine import Options, Report, run_import
 from salestrack.imports.fields import header_norm
+from salestrack.imports.followups import undo_followups
 from salestrack.imports.models import ImportBatch, RecordType, SavedMapping
 from salestrack.imports.reading import SUFFIXES, count_rows
 from salestrack.imports.writers import error_report_xlsx
 
 IN_CHUNKS = 500  # ids per `pk__in` query (SQLite's variable limit)
-MODELS = {"customer": Customer, "contact": Contact, "deal": Deal}
+MODELS = {"customer": Customer, "contact": Contact, "deal": Deal, "followup": FollowUp}
 
 
 def import_dir() -> Path:
@@ -48,13 +49,13 @@ def import_dir() -> Path:
 
 def require_import_rights(user: User, record_type: str) -> None:
     """Importing creates records: the role must be allowed to create this type."""
-    kind = "customer" if record_type == RecordType.CUSTOMERS else "deal"
+    kind = {"customers": "customer", "deals": "deal", "followups": "followup"}[record_type]
     permissions_for(user).require(kind, "create")
 
 
 def may_import(user: User) -> bool:
     perms = permissions_for(user)
-    return perms.can("customer", "create") or perms.can("deal", "create")
+    return any(perms.can(kind, "create") for kind in ("customer", "deal", "followup"))
 
 
 def batch_create(*, actor: User, record_type: str, upload: UploadedFile) -> ImportBatch:
@@ -255,8 +256,10 @@ def _changed_since(batch: ImportBatch) -> list[str]:
     finished = batch.finished_at
     for kind, model in MODELS.items():
         for ids in _chunks(created.get(kind, [])):
-            qs = model.all_objects.filter(pk__in=ids)
-            changed = models.Q(updated_at__gt=finished) | models.Q(deleted_at__isnull=False)
+            qs = _manager(model).filter(pk__in=ids)
+            changed = models.Q(updated_at__gt=finished)
+            if hasattr(model, "all_objects"):
+                changed |= models.Q(deleted_at__isnull=False)
             if qs.filter(changed).exists():
                 problems.append(kind)
                 break
@@ -298,6 +301,7 @@ def import_undo(*, batch: ImportBatch, actor: User) -> ImportBatch:
         )
     now = timezone.now()
     created, updated = batch.undo.get("created", {}), batch.undo.get("updated", {})
+    undo_followups(batch.undo)  # not soft-deletable: removed
     for kind in ("deal", "contact", "customer"):
         for ids in _chunks(created.get(kind, [])):
             MODELS[kind].all_objects.filter(pk__in=ids).update(
