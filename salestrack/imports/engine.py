@@ -3,7 +3,7 @@
 `run_import` reads the file once, in chunks of CHUNK rows. Every row gets a plan (create,
 update, skip, ask, error) from lookups computed before the first row in a few queries (company
 keys, phones, e-mails, deals, stages, owners of the importer's scope): no query per row. On
-commit the same plans are written chunk by chunk with bulk_create / bulk_update inside the
+commit the same plans are written chunk by chunk (fastinsert / bulk_update) inside the
 caller's transaction (services.import_commit holds ONE transaction around the whole file).
 """
 
@@ -37,6 +37,7 @@ from salestrack.deals.models import Deal, DealLine, StageChange
 from salestrack.deals.services import STATUS_BY_KIND
 from salestrack.deals.stalls import stalls_at_for
 from salestrack.imports import cleaning
+from salestrack.imports.fastinsert import insert_rows
 from salestrack.imports.fields import (
     FieldSpec,
     detect_header,
@@ -89,6 +90,14 @@ class Options:
 
 
 @dataclass
+class NewRecord:
+    """A customer a row creates: its column values, and its id once written."""
+
+    values: dict[str, Any]
+    pk: int | None = None
+
+
+@dataclass
 class RowPlan:
     number: int
     raw: list
@@ -100,7 +109,7 @@ class RowPlan:
     score: int = 0
     values: dict[str, Any] = field(default_factory=dict)
     # write intents
-    new_customer: Customer | None = None
+    new_customer: "NewRecord | None" = None
     customer_id: int | None = None
     pending_key: str = ""  # a customer created by an earlier row of the file
     customer_update: dict[str, Any] | None = None
@@ -312,7 +321,7 @@ class Importer:
         self.seen_deal: dict[tuple[str, str], int] = {}
         # Customers the file creates or reuses, by company key: an existing id, or the row
         # whose customer is created (its pk known once that row is written).
-        self.file_customers: dict[str, int | Customer] = {}
+        self.file_customers: dict[str, int | NewRecord] = {}
         self.file_contacts: set[tuple[str, str, str]] = set()
         self.seen_followups: dict[tuple, int] = {}
         self.followup_threads: dict[tuple, Any] = {}  # (customer, deal) -> latest imported
@@ -559,11 +568,13 @@ class Importer:
             return
         values = plan.values
         owner = self._owner(plan)
-        customer = Customer(
-            name=values["name"],
-            owner=owner,
-            team_id=owner.team_id,
-            **{name: values[name] for name in CUSTOMER_VALUE_FIELDS if name in values},
+        customer = NewRecord(
+            {
+                "name": values["name"],
+                "owner_id": owner.pk,
+                "team_id": owner.team_id,
+                **{name: values[name] for name in CUSTOMER_VALUE_FIELDS if name in values},
+            }
         )
         plan.new_customer = customer
         plan.contact = self._contact(plan, None, key)
@@ -627,7 +638,7 @@ class Importer:
             return
         # The customer: created or reused earlier in the file, existing, similar, or new.
         known = self.file_customers.get(key)
-        if isinstance(known, Customer):
+        if isinstance(known, NewRecord):
             plan.pending_key = key
             plan.contact = self._contact(plan, None, key)
         elif known is not None:
@@ -717,12 +728,15 @@ class Importer:
         new = [p for p in plans if p.new_customer is not None]
         for p in new:
             contact_key = self._contact_key(p.contact) if p.contact else ""
-            p.new_customer.search_key = customer_search_key(
-                name_key=pinyin_search_key(p.new_customer.name),
+            values = p.new_customer.values
+            values["search_key"] = customer_search_key(
+                name_key=pinyin_search_key(values["name"]),
                 contact_keys=[contact_key] if contact_key else [],
             )
-        Customer.objects.bulk_create([p.new_customer for p in new], batch_size=1000)
-        created["customer"].extend(p.new_customer.pk for p in new)
+        ids = insert_rows(Customer, [p.new_customer.values for p in new], now=now)
+        for p, pk in zip(new, ids, strict=True):
+            p.new_customer.pk = pk
+        created["customer"].extend(ids)
         for p in plans:
             if p.new_customer is not None:
                 p.customer_id = p.new_customer.pk
@@ -734,14 +748,13 @@ class Importer:
         for p in plans:
             if not p.contact:
                 continue
-            contact = Contact(customer_id=p.customer_id, **p.contact)
-            contact.search_key = self._contact_key(p.contact)
+            contact = {**p.contact, "customer_id": p.customer_id}
+            contact["search_key"] = self._contact_key(p.contact)
             contacts.append(contact)
             if p.new_customer is None:
-                grown[p.customer_id].append(contact.search_key)
-                self.lookups.contact_names.add((p.customer_id, contact.name))
-        Contact.objects.bulk_create(contacts, batch_size=1000)
-        created["contact"].extend(c.pk for c in contacts)
+                grown[p.customer_id].append(contact["search_key"])
+                self.lookups.contact_names.add((p.customer_id, contact["name"]))
+        created["contact"].extend(insert_rows(Contact, contacts, now=now))
         if grown:
             rows = Customer.objects.filter(pk__in=list(grown)).only("pk", "search_key")
             for customer in rows:
@@ -799,7 +812,7 @@ class Importer:
     def _create_deals(self, plans: list[RowPlan], now: datetime.datetime) -> None:
         if not plans:
             return
-        deals = []
+        deals, stages = [], []
         for p in plans:
             data = dict(p.deal)
             stage, owner = data.pop("stage"), data.pop("owner")
@@ -811,38 +824,37 @@ class Importer:
                     if close
                     else now
                 )
+            stages.append(stage)
             deals.append(
-                Deal(
-                    customer_id=p.customer_id,
-                    pipeline_id=stage.pipeline_id,
-                    stage=stage,
-                    status=STATUS_BY_KIND[stage.kind],
-                    owner=owner,
-                    team_id=owner.team_id,
-                    stage_entered_at=now,
-                    stalls_at=stalls_at_for(stage=stage, entered_at=now),
-                    closed_at=closed_at,
-                    amount=data.pop("amount", Decimal("0")),
+                {
+                    "customer_id": p.customer_id,
+                    "pipeline_id": stage.pipeline_id,
+                    "stage_id": stage.pk,
+                    "status": STATUS_BY_KIND[stage.kind],
+                    "owner_id": owner.pk,
+                    "team_id": owner.team_id,
+                    "stage_entered_at": now,
+                    "stalls_at": stalls_at_for(stage=stage, entered_at=now),
+                    "closed_at": closed_at,
+                    "amount": data.pop("amount", Decimal("0")),
                     **data,
-                )
+                }
             )
-        Deal.objects.bulk_create(deals, batch_size=1000)
-        self.undo["created"]["deal"].extend(d.pk for d in deals)
-        StageChange.objects.bulk_create(
-            [
-                StageChange(
-                    deal_id=d.pk,
-                    to_stage=d.stage,
-                    to_kind=d.stage.kind,
-                    entered_at=now,
-                    actor=self.actor,
-                )
-                for d in deals
-            ],
-            batch_size=1000,
-        )
-        for p, d in zip(plans, deals, strict=True):
-            self.lookups.deals.setdefault((p.customer_id, cleaning.choice_key(d.title)), d.pk)
+        ids = insert_rows(Deal, deals, now=now)
+        self.undo["created"]["deal"].extend(ids)
+        history = [
+            {
+                "deal_id": pk,
+                "to_stage_id": stage.pk,
+                "to_kind": stage.kind,
+                "entered_at": now,
+                "actor_id": self.actor.pk,
+            }
+            for pk, stage in zip(ids, stages, strict=True)
+        ]
+        insert_rows(StageChange, history, now=now)
+        for p, pk, deal in zip(plans, ids, deals, strict=True):
+            self.lookups.deals.setdefault((p.customer_id, cleaning.choice_key(deal["title"])), pk)
 
     def _update_deals(self, plans: list[RowPlan], now: datetime.datetime) -> None:
         plans = [p for p in plans if p.deal_update and p.deal_update[1]]

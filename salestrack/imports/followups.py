@@ -8,6 +8,7 @@ has later follow-ups. The undo record keeps what those updates replaced.
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
@@ -18,6 +19,7 @@ from salestrack.core.names import company_key
 from salestrack.customers.models import Customer
 from salestrack.deals.models import Deal
 from salestrack.imports import cleaning
+from salestrack.imports.fastinsert import insert_rows
 
 if TYPE_CHECKING:
     from salestrack.imports.engine import Importer, RowPlan
@@ -95,6 +97,7 @@ def plan_followup(importer: "Importer", plan: "RowPlan") -> None:
         "deal_id": deal_id,
         "owner": owner,
         "team_id": owner.team_id,
+        "next_due_on": None,
         "kind": values.get("kind") or FollowUp.Kind.CALL,
         "occurred_at": occurred,
         **{
@@ -107,11 +110,16 @@ def plan_followup(importer: "Importer", plan: "RowPlan") -> None:
 
 
 def write_followups(importer: "Importer", plans: list["RowPlan"]) -> None:
-    followups = [FollowUp(customer_id=p.customer_id, **p.followup) for p in plans]
-    FollowUp.objects.bulk_create(followups, batch_size=1000)
-    importer.undo["created"].setdefault("followup", []).extend(f.pk for f in followups)
+    rows = []
+    for p in plans:
+        data = dict(p.followup)
+        owner = data.pop("owner")
+        rows.append({**data, "customer_id": p.customer_id, "owner_id": owner.pk})
+    ids = insert_rows(FollowUp, rows, now=timezone.now())
+    importer.undo["created"].setdefault("followup", []).extend(ids)
     latest = importer.followup_threads
-    for f in followups:
+    for pk, row in zip(ids, rows, strict=True):
+        f = SimpleNamespace(pk=pk, **row)
         thread = (f.customer_id, f.deal_id)
         if thread not in latest or f.occurred_at >= latest[thread].occurred_at:
             latest[thread] = f
