@@ -150,3 +150,17 @@ def test_query_counts_do_not_grow_with_deals(client, personas, stages, url):
             path=[(stages["Lead"], at(2025, 1, 1)), (stages["Won"], at(2025, 2, 1))],
         )
     assert _queries(client, url) == few
+
+
+def test_a_rep_with_the_analytics_right_sees_only_their_own_deals(client, personas, world):
+    Role.objects.filter(key=personas.alice.role).update(can_view_analytics=True)
+    client.force_login(personas.alice)
+    assert _amount(client) == (100000, 1)
+    assert client.get(f"{WEIGHTED}?rep={personas.bob.pk}").status_code == 400
+
+
+def test_the_nav_links_the_forecast_for_those_who_may_see_it(client, personas, world):
+    client.force_login(personas.mia)
+    assert 'href="/forecast/"' in client.get("/goals/").content.decode()
+    client.force_login(personas.alice)
+    assert 'href="/forecast/"' not in client.get("/goals/").content.decode()
