@@ -29,6 +29,12 @@
     if (!picked) { evt.preventDefault(); alert(form.dataset.empty); return; }
     if (!confirm(form.dataset.confirm.replace("%n", picked))) evt.preventDefault();
   });
+  // The top bar's "More" menu closes when one clicks elsewhere.
+  document.addEventListener("click", function (evt) {
+    document.querySelectorAll("details[data-nav-menu][open]").forEach((menu) => {
+      if (!menu.contains(evt.target)) menu.open = false;
+    });
+  });
   document.addEventListener("keydown", function (evt) {
     if (evt.key === "Escape") closeModal();
   });
