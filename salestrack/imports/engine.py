@@ -149,6 +149,7 @@ class Report:
     unknown_stages: dict[str, int] = field(default_factory=dict)  # cell text -> first row
     total: int = 0
     undo: dict = field(default_factory=dict)
+    problem: str = ""  # what keeps the file from being imported at all (a missing column)
 
     def as_dict(self) -> dict:
         return {
@@ -161,6 +162,7 @@ class Report:
             "matches": self.matches,
             "unknown_stages": self.unknown_stages,
             "total": self.total,
+            "problem": self.problem,
         }
 
 
@@ -350,7 +352,14 @@ class Importer:
             headers,
             columns,
         )
-        self._require_columns(columns)
+        try:
+            self._require_columns(columns)
+        except ApplicationError as exc:
+            if commit:
+                raise
+            # The preview shows the columns so that the user can choose the missing ones.
+            self.report.problem = exc.message
+            return self.report
         self.columns = [
             (i, self.specs[name], headers[i], header_unit(headers[i]))
             for i, name in enumerate(columns)

@@ -112,5 +112,10 @@ class ImportBatch(TimeStampedModel):
         return reverse("imports:detail", args=[self.pk])
 
     @property
+    def is_checking(self) -> bool:
+        """A large file's preview still being computed in the background."""
+        return self.status == self.Status.PREVIEW and bool(self.result.get("checking"))
+
+    @property
     def is_running(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+        return self.is_checking or self.status in (self.Status.QUEUED, self.Status.RUNNING)

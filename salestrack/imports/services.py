@@ -125,12 +125,22 @@ def import_preview(*, batch: ImportBatch, options: dict[str, Any] | None = None)
         raise ApplicationError(_("This import has already been committed."))
     if options is not None:
         batch.options = Options.from_dict({**batch.options, **options}).as_dict()
-    report = run_import(
-        actor=batch.user,
-        record_type=batch.record_type,
-        path=batch.file_path,
-        options=Options.from_dict(batch.options),
-    )
+    progress = progress_path(batch)
+    try:
+        report = run_import(
+            actor=batch.user,
+            record_type=batch.record_type,
+            path=batch.file_path,
+            options=Options.from_dict(batch.options),
+            on_progress=lambda done: progress.write_text(str(done)),
+        )
+    except ApplicationError as exc:
+        if batch.result.get("checking"):  # in the background: say why on the page
+            batch.result = {"failure": exc.message}
+            batch.save(update_fields=["result", "updated_at"])
+        raise
+    finally:
+        progress.unlink(missing_ok=True)
     batch.options = {
         **batch.options,
         "header_row": report.header_row,
@@ -139,6 +149,20 @@ def import_preview(*, batch: ImportBatch, options: dict[str, Any] | None = None)
     _apply_report(batch, report)
     batch.save()
     return report
+
+
+def import_preview_start(*, batch: ImportBatch) -> None:
+    """Preview now, or (files over SALESTRACK_IMPORT_BACKGROUND_ROWS rows) in the background:
+    the page polls until the result is there."""
+    if batch.total_rows <= settings.SALESTRACK_IMPORT_BACKGROUND_ROWS:
+        import_preview(batch=batch)
+        return
+    from salestrack.imports.tasks import import_preview_task
+
+    batch.result = {"checking": True}
+    batch.save(update_fields=["result", "updated_at"])
+    batch_id = batch.pk
+    transaction.on_commit(lambda: import_preview_task(batch_id))
 
 
 def progress_path(batch: ImportBatch) -> Path:
@@ -159,6 +183,8 @@ def import_commit(*, batch: ImportBatch, actor: User, background: bool | None = 
         raise ApplicationError(_("This import has already been committed."))
     if batch.user_id != actor.pk:
         raise PermissionDenied(_("Only the person who uploaded the file may commit it."))
+    if batch.result.get("problem"):
+        raise ApplicationError(batch.result["problem"])
     if batch.result.get("counts", {}).get("ask"):
         raise ApplicationError(
             _("Some rows are similar to existing records: choose for each what to do first.")

@@ -2,10 +2,18 @@
 
 from huey.contrib.djhuey import db_task
 
-from salestrack.imports.services import import_run
+from salestrack.imports.models import ImportBatch
+from salestrack.imports.services import import_preview, import_run
 
 
 @db_task()
 def import_commit_task(batch_id: int) -> None:
     # No retries: a failed commit rolled back completely and says why on the batch.
     import_run(batch_id=batch_id)
+
+
+@db_task()
+def import_preview_task(batch_id: int) -> None:
+    batch = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.PREVIEW).first()
+    if batch is not None:
+        import_preview(batch=batch)

@@ -50,7 +50,7 @@ def upload(request):
                 record_type=form.cleaned_data["record_type"],
                 upload=form.cleaned_data["file"],
             )
-            services.import_preview(batch=batch)
+            services.import_preview_start(batch=batch)
             return redirect(batch)
         except ApplicationError as exc:
             form.add_error(None, exc.message)

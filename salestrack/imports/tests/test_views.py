@@ -161,3 +161,35 @@ def test_the_status_partial_polls_while_running(personas, tmp_path):
     ImportBatch.objects.filter(pk=batch.pk).update(status="done")
     response = client.get(reverse("imports:status", args=[batch.pk]), HTTP_HX_REQUEST="true")
     assert response["HX-Refresh"] == "true"
+
+
+def test_it_lets_the_user_choose_a_missing_company_column(personas, tmp_path):
+    client = client_for(personas.alice)
+    upload(client, write_csv(tmp_path / "a.csv", [["Firma", "联系人"], ["华信", "张三"]]))
+    batch = ImportBatch.objects.get()
+    page = client.get(batch.get_absolute_url()).content.decode()
+    assert "data-problem" in page and 'name="col_0"' in page
+    client.post(reverse("imports:commit", args=[batch.pk]))
+    assert not Customer.objects.exists()
+    post = {"header_row": 1, "exact": "skip", "fuzzy": "ask", "col_0": "name", "col_1": ""}
+    client.post(batch.get_absolute_url(), post)
+    client.post(reverse("imports:commit", args=[batch.pk]))
+    assert Customer.objects.get().name == "华信"
+
+
+def test_large_files_are_checked_and_committed_in_the_background(personas, tmp_path, settings):
+    from django.test import TestCase
+
+    settings.SALESTRACK_IMPORT_BACKGROUND_ROWS = 2
+    client = client_for(personas.alice)
+    path = write_csv(tmp_path / "a.csv", [["公司名称"], ["甲"], ["乙"], ["丙"]])
+    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+        upload(client, path)
+    batch = ImportBatch.objects.get()
+    assert batch.is_checking
+    page = client.get(batch.get_absolute_url()).content.decode()
+    assert 'hx-trigger="every 1s"' in page and "data-options" not in page
+    for callback in callbacks:
+        callback()  # the Huey job (inline in tests)
+    batch.refresh_from_db()
+    assert not batch.is_checking and batch.result["counts"]["create"] == 3

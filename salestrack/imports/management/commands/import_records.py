@@ -107,6 +107,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Header row {result['header_row']}:")
         for header, column in zip(headers, columns, strict=False):
             self.stdout.write(f"  {header or '-'} -> {column or '(not imported)'}")
+        if result.get("problem"):
+            self.stdout.write(result["problem"])
         for raw, row in sorted(result.get("unknown_stages", {}).items()):
             self.stdout.write(f"Unknown stage {raw!r} (first in row {row})")
         for row in _interesting(result):
