@@ -121,13 +121,16 @@ def stages(pipeline) -> dict:
     return {s.name_en: s for s in pipeline.stages.all()}
 
 
-def login(page, username: str, password: str = PASSWORD) -> None:
-    """Sign in through the real login form and wait for the board."""
-    page.goto("/accounts/login/")
+def login(
+    page, username: str, password: str = PASSWORD, next_url: str | None = "/deals/board/"
+) -> None:
+    """Sign in through the real login form and wait for `next_url` (the board by default;
+    None: where signing in sends everyone, 今日 /today/)."""
+    page.goto(f"/accounts/login/?next={next_url}" if next_url else "/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.locator("form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/deals/board/"))
+    page.wait_for_url(re.compile(re.escape(next_url or "/today/")))
 
 
 def zh(text) -> str:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -20,6 +21,15 @@ from salestrack.customers.models import Contact, Customer
 from salestrack.customers.services import contact_create, customer_create
 from salestrack.deals import services as deals
 from salestrack.deals.models import Deal, Product
+from salestrack.goals.decomposition import PlanRep, plan_decompose
+from salestrack.goals.models import Goal
+from salestrack.goals.periods import period_bounds
+from salestrack.goals.selectors import calendar_overrides
+from salestrack.goals.services import goal_plan_save
+from salestrack.pool.services import pool_release
+from salestrack.risks.services import risk_flag_raise
+from salestrack.tiers.services import tier_proposals_generate
+from salestrack.trash.services import customer_delete
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,10 +37,10 @@ pytestmark = [
 ]
 
 # Text that must never reach the user: unrendered template syntax, unfilled placeholders,
-# Python reprs of empty values, tracebacks.
+# Python reprs of empty values (not English "None of …"), tracebacks.
 DEBRIS = re.compile(
-    r"\{\{|\}\}|\{%|%\}|%\(\w+\)s|\bNone\b|Traceback|TemplateSyntaxError|VariableDoesNotExist"
-    r"|Server Error|object at 0x"
+    r"\{\{|\}\}|\{%|%\}|%\(\w+\)s|\bNone\b(?! of )|Traceback|TemplateSyntaxError"
+    r"|VariableDoesNotExist|Server Error|object at 0x"
 )
 DEVICES = {"desktop": DESKTOP, "phone": PHONE}
 
@@ -260,6 +270,108 @@ def seed(personas, stages) -> Seed:
     )
 
 
+@dataclass
+class More:
+    goal: Goal  # 上海一组's quarter goal, decomposed (its page has the parts chart)
+
+
+def seed_more(personas, stages, data: Seed) -> More:
+    """What the screens added since the first sweep need so they are not empty: closed deals
+    of the past months (cycle medians, forecast, analytics), stalled and slow deals, a risk
+    flag, tier proposals, a customer in the pool, one in the trash, duplicates, a stale
+    customer, and the textbook goal plan for 上海一组."""
+    alice, bob, mia, admin = personas.alice, personas.bob, personas.mia, personas.admin
+    now = timezone.now()
+    hx, hc, rf = (
+        data.hx,
+        Customer.objects.get(name="海川物流集团"),
+        Customer.objects.get(name="瑞丰食品有限公司"),
+    )
+
+    def back(days: int):
+        return time_machine.travel(now - timedelta(days=days), tick=False)
+
+    # Closed deals over the last seven months, each through the stages a week or two apart.
+    path = ["Needs confirmed", "Proposal / quote", "Negotiation", "Contract"]
+    history = [
+        ("华信 财务共享中心", hx, "420000", 210, 9, "Won"),
+        ("海川 电子围栏", hc, "150000", 190, 12, "Won"),
+        ("瑞丰 冷库温控", rf, "260000", 170, 8, "Won"),
+        ("华信 供应商门户", hx, "90000", 150, 10, "Lost"),
+        ("海川 车队油耗分析", hc, "310000", 130, 11, "Won"),
+        ("瑞丰 质量追溯二期", rf, "520000", 110, 7, "Won"),
+        ("海川 调度大屏", hc, "180000", 95, 13, "Won"),
+        ("瑞丰 能耗监测", rf, "75000", 80, 9, "Lost"),
+    ]
+    for title, customer, amount, days, gap, outcome in history:
+        with back(days):
+            deal = deals.deal_create(
+                actor=alice,
+                customer=customer,
+                title=title,
+                amount=Decimal(amount),
+                confirmed_requirements="按合同范围交付",
+                quote_amount=Decimal(amount),
+                contract_number=f"HT-{days:04d}",
+                payment_received=Decimal(amount),
+                decision_maker=customer.contacts.first(),
+            )
+        for n, stage in enumerate([*path, "Won"] if outcome == "Won" else path[:2], start=1):
+            with back(days - n * gap):
+                deal = _move(deal, alice, stages[stage])
+        if outcome == "Lost":
+            with back(days - 3 * gap):
+                _move(deal, alice, stages["Lost"], lost_reason="预算被砍")
+
+    # Stalled: two months in 线索 without a follow-up (also older than the usual cycle).
+    with back(60):
+        stalled = deals.deal_create(
+            actor=alice, customer=hc, title="海川 仓库 WMS 扩容", amount=Decimal("640000")
+        )
+    risk_flag_raise(deal=data.negotiating, actor=alice, kind="competitor", reason="用友报价低 15%")
+    assert stalled.pk
+
+    # Tier proposals: an A customer quiet for 40 days; 明德 and 海川 advanced fast this week.
+    with back(40):
+        customer_create(
+            actor=alice,
+            name="东方明珠文化传媒有限公司",
+            industry="文化传媒",
+            region="上海",
+            tier=Customer.Tier.A,
+        )
+    tier_proposals_generate()
+
+    # The public pool: a customer Alice gave up.
+    pooled = customer_create(actor=alice, name="云杉网络科技有限公司", industry="互联网")
+    pool_release(customer=pooled, actor=alice, reason="客户今年没有预算")
+    # The trash: a customer the admin deleted, with its deal.
+    gone = customer_create(actor=bob, name="旧城改造测试客户")
+    deals.deal_create(actor=bob, customer=gone, title="测试项目", amount=Decimal("1000"))
+    customer_delete(customer=gone, actor=admin)
+    # Duplicates (Bob's spelling of Alice's customer) and a customer quiet for eight months.
+    customer_create(actor=bob, name="华信科技（上海）有限公司", region="上海")
+    with back(240):
+        customer_create(actor=bob, name="长江航运服务有限公司", industry="物流")
+
+    # Goals: Mia's textbook plan for 上海一组 this quarter (10,000,000 / 100,000 / 10 %).
+    start, end = period_bounds("quarter", timezone.localdate())
+    plan = plan_decompose(
+        period_kind="quarter",
+        start=start,
+        end=end,
+        target=Decimal(10_000_000),
+        avg_deal_size=Decimal(100_000),
+        conversion_pct=Decimal(10),
+        reps=[PlanRep(alice.pk, str(alice)), PlanRep(bob.pk, str(bob))],
+        overrides=calendar_overrides(start=start, end=end),
+    )
+    goal = goal_plan_save(
+        actor=mia, plan=plan, scope_kind="team", team=personas.team_a, note="季度冲刺"
+    )
+    return More(goal=goal)
+
+
 class Screens:
     """Visits screens on one page and checks each; numbering keeps the PNGs in visiting order."""
 
@@ -279,7 +391,12 @@ class Screens:
             "lang", "zh-CN" if self.lang == "zh" else "en"
         )
         text = page.locator("body").inner_text()
-        debris = DEBRIS.search(text)
+        # "None" is a real choice in English (a role's scope: None), so not debris in a select.
+        options = {t.strip() for t in page.locator("select option").all_inner_texts()}
+        debris = next(
+            (m for m in DEBRIS.finditer(text) if m.group(0) not in options or m.group(0) != "None"),
+            None,
+        )
         if debris:
             context = text[max(debris.start() - 80, 0) : debris.end() + 80]
             pytest.fail(f"{name}: {debris.group(0)!r} shown to the user in {context!r}")
@@ -294,10 +411,18 @@ class Screens:
         self.number += 1
         save_screenshot(page, f"{self.lang}-{self.device}-{self.number:02d}-{name}")
 
+    def chart(self, path: str, name: str, *containers: str):
+        """Visit a page with ECharts charts; check once each container has drawn its canvas."""
+        response = self.page.goto(path)
+        assert response is not None and response.status == 200, f"{path}: {response}"
+        for container in containers:
+            expect(self.page.locator(f"{container} canvas, {container} svg").first).to_be_attached()
+        self.check(name)
+
 
 def signed_in(new_page, device: str, lang: str, username: str):
     page = new_page(viewport=DEVICES[device], locale="zh-CN" if lang == "zh" else "en-US")
-    login(page, username)
+    login(page, username, next_url=None)  # signing in lands on 今日 /today/
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")  # the default
     if lang == "en":
         # The language button in the top bar (under the ☰ menu on a phone it stays visible).
@@ -308,8 +433,10 @@ def signed_in(new_page, device: str, lang: str, username: str):
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_every_screen(new_page, personas, stages, lang, device):
+def test_every_screen(new_page, personas, stages, lang, device, settings, tmp_path):
+    settings.DATA_DIR = tmp_path / "data"  # uploads of the import wizard
     data = seed(personas, stages)
+    more = seed_more(personas, stages, data)
     deal, customer = data.negotiating, data.hx
 
     # Login page, signed out.
@@ -356,7 +483,9 @@ def test_every_screen(new_page, personas, stages, lang, device):
     screens.visit(f"/customers/{customer.pk}/contacts/new/", "contact-new")
     screens.visit("/followups/", "my-followups")
     expect(page.locator("[data-group=overdue] tbody tr")).to_have_count(1)
-    expect(page.locator("[data-group=today] tbody tr")).to_have_count(1)
+    # The seeded one, and the review the cadence rule planned after the visit to 华信 (an A
+    # customer) for within 24 hours.
+    expect(page.locator("[data-group=today] tbody tr")).to_have_count(2)
     if device == "phone":
         page.locator(".nav-burger").click()
         expect(page.locator(".nav")).to_be_visible()
@@ -368,3 +497,71 @@ def test_every_screen(new_page, personas, stages, lang, device):
     screens.visit("/pipelines/", "pipelines")
     stage = stages["Needs confirmed"]
     screens.visit(f"/pipelines/{stage.pipeline_id}/stages/{stage.pk}/", "stage-edit")
+
+    # Settings and records only an admin sees.
+    screens.visit("/trash/", "trash")
+    expect(admin.locator("body")).to_contain_text("旧城改造测试客户")
+    screens.visit("/audit/", "audit")
+    screens.visit("/access/roles/", "roles")
+    screens.visit("/access/roles/rep/", "role-edit")
+    screens.visit("/cadence/rules/", "cadence-rules")
+
+    # Screens added since: Alice's own (the rep), then Mia's (the manager of both teams).
+    screens = Screens(page, lang, device)
+    screens.number = 40
+    screens.visit("/", "today")
+    expect(page).to_have_url(re.compile(r"/today/$"))
+    expect(page.locator("[data-today] tbody tr").first).to_be_visible()
+    screens.visit("/goals/", "goals")
+    screens.visit("/pool/", "pool")
+    expect(page.locator("body")).to_contain_text("云杉网络科技有限公司")
+    screens.visit("/tiers/rules/", "tier-rules")
+    screens.visit("/tiers/proposals/", "tier-proposals")
+    expect(page.locator("[data-proposal]").first).to_be_visible()
+    screens.visit("/risks/stalled/", "risks-stalled")
+    expect(page.locator("body")).to_contain_text("海川 仓库 WMS 扩容")
+    screens.visit("/risks/cycle/", "risks-cycle")
+    expect(page.locator("body")).to_contain_text("海川 仓库 WMS 扩容")
+    screens.visit("/imports/", "imports")
+    # The wizard's first step: upload a small ledger, see its preview.
+    ledger = tmp_path / "客户台账.csv"
+    ledger.write_text(
+        "公司名称,行业,地区,负责人\n"
+        "华信科技有限公司,制造业,上海,alice\n"
+        "云杉网络,互联网,杭州,alice\n"
+        "东海水产贸易有限公司,食品,浙江 舟山,\n",
+        encoding="utf-8-sig",
+    )
+    page.locator("input[type=file]").set_input_files(ledger)
+    page.locator("form[action$='/imports/new/'] button").click()
+    page.wait_for_url(re.compile(r"/imports/\d+/$"))
+    screens.check("import-preview")
+
+    manager = signed_in(new_page, device, lang, "mia")
+    screens = Screens(manager, lang, device)
+    screens.number = 60
+    screens.visit("/goals/plan/", "goal-plan")
+    manager.select_option("select[name=subject]", f"team:{personas.team_a.pk}")
+    manager.fill("input[name=target]", "10000000")
+    manager.fill("input[name=avg_deal_size]", "100000")
+    manager.fill("input[name=conversion_pct]", "10")
+    manager.locator("button[name=action][value=propose]").click()
+    expect(manager.locator("[data-weekly-deals]")).to_have_text("8")
+    screens.check("goal-plan-proposal")
+    screens.chart(more.goal.get_absolute_url(), "goal-detail", "#goal-parts-chart")
+    screens.visit("/risks/review/", "risks-review")
+    expect(manager.locator("body")).to_contain_text("海川 仓库 WMS 扩容")
+    alice, bob = personas.alice, personas.bob
+    screens.visit(f"/handover/?from_user={alice.pk}&to_user={bob.pk}", "handover-preview")
+    screens.visit("/hygiene/duplicates/", "hygiene-duplicates")
+    expect(manager.locator("[data-duplicate-group]").first).to_be_visible()
+    screens.visit("/hygiene/stale/", "hygiene-stale")
+    expect(manager.locator("body")).to_contain_text("长江航运服务有限公司")
+    screens.chart("/analytics/", "analytics", "#chart-funnel", "#chart-breakdown")
+    screens.chart(
+        "/forecast/",
+        "forecast",
+        "#forecast-weighted-chart",
+        "#forecast-statistical-chart",
+        "#forecast-backtest-chart",
+    )
