@@ -14,6 +14,9 @@ from salestrack.goals.selectors import goal_progress, goal_queryset
 TARGET_METRICS = (Goal.Metric.WON_AMOUNT, Goal.Metric.WON_COUNT)
 
 
+PERIOD_KINDS_LONGEST_FIRST = ("year", "quarter", "month", "week")
+
+
 def target_goals(*, user: User, filters: AnalyticsFilters) -> QuerySet[Goal]:
     """Rep and team goals on won amount / won deals the user may see, whose period lies within
     the filter period; narrowed to the team subtree or the rep chosen."""
@@ -30,6 +33,11 @@ def target_goals(*, user: User, filters: AnalyticsFilters) -> QuerySet[Goal]:
             Q(team__path__startswith=filters.team.path)
             | Q(user__team__path__startswith=filters.team.path)
         )
+    # Only the longest kind of period present (a quarter's goals, not also its 13 weeks').
+    kinds = set(qs.values_list("period_kind", flat=True).distinct())
+    longest = next((k for k in PERIOD_KINDS_LONGEST_FIRST if k in kinds), None)
+    if longest is not None:
+        qs = qs.filter(period_kind=longest)
     return qs.order_by("scope_kind", "start", "metric", "pk")
 
 
