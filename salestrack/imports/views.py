@@ -84,6 +84,7 @@ def detail(request, pk):
     batch = services.batch_get_for_user(user=request.user, pk=pk)
     form = None
     if request.method == "POST":
+        _require_importer(request.user)
         if batch.user_id != request.user.pk:
             raise PermissionDenied(_("Only the person who uploaded the file may change it."))
         sheets = sheet_names(batch.file_path)
@@ -101,6 +102,7 @@ def detail(request, pk):
 @require_POST
 def apply_mapping(request, pk):
     batch = services.batch_get_for_user(user=request.user, pk=pk)
+    _require_importer(request.user)  # the role's right, not only ownership of the batch
     mapping = get_object_or_404(
         services.mappings_for(user=request.user, record_type=batch.record_type),
         pk=request.POST.get("mapping"),
@@ -117,6 +119,7 @@ def apply_mapping(request, pk):
 @require_POST
 def save_mapping(request, pk):
     batch = services.batch_get_for_user(user=request.user, pk=pk)
+    _require_importer(request.user)  # the role's right, not only ownership of the batch
     form = MappingForm(request.POST)
     if form.is_valid():
         try:
@@ -131,6 +134,7 @@ def save_mapping(request, pk):
 @require_POST
 def commit(request, pk):
     batch = services.batch_get_for_user(user=request.user, pk=pk)
+    _require_importer(request.user)  # the role's right, not only ownership of the batch
     try:
         status = services.import_commit(batch=batch, actor=request.user)
     except ApplicationError as exc:
@@ -158,6 +162,7 @@ def status(request, pk):
 @require_POST
 def undo(request, pk):
     batch = services.batch_get_for_user(user=request.user, pk=pk)
+    _require_importer(request.user)  # the role's right, not only ownership of the batch
     try:
         services.import_undo(batch=batch, actor=request.user)
         messages.success(request, _("The import is undone."))

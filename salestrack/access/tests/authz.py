@@ -1105,21 +1105,6 @@ POST_ONLY: dict[tuple[str, ...], str] = {
     ("imports:detail", "admin", "other"): DENY,
     **{("imports:detail", role): DENY for role in NOT_IMPORTERS},
 }
-# Writes to one's own earlier import by a role that may not import (finance, marketing,
-# auditor): the intent is 403 (imports are for roles that create customers or deals).
-for _name in ("imports:detail", "imports:apply_mapping", "imports:save_mapping", "imports:commit"):
-    for _role in NOT_IMPORTERS:
-        KNOWN[(_role, _name, "own", "POST")] = (
-            "imports: the wizard's steps after the upload check only that the batch is the "
-            "user's (batch_get_for_user), not may_import: a role without import rights changes "
-            "(options, mappings) or commits its own earlier batch"
-        )
-for _role in NOT_IMPORTERS:
-    KNOWN[(_role, "imports:undo", "own", "POST")] = (
-        "imports:undo: import_undo checks only uploader-or-admin, not may_import nor the "
-        "delete right: a role without import rights trashes the customers its earlier "
-        "import created"
-    )
 
 
 def cases() -> list[Case]:

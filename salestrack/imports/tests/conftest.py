@@ -30,3 +30,17 @@ def data_dir(settings, tmp_path):
     """Uploads and progress files go to a temporary DATA_DIR."""
     settings.DATA_DIR = tmp_path / "data"
     return settings.DATA_DIR
+
+
+@pytest.fixture(autouse=True)
+def english_reasons(personas):
+    """The tests compare the per-row reasons as written in the code (English): services run
+    under English, and the personas read the site in English."""
+    from django.contrib.auth import get_user_model
+    from django.utils import translation
+
+    get_user_model().objects.update(language="en")
+    for user in (personas.alice, personas.bob, personas.charlie, personas.mia, personas.admin):
+        user.language = "en"
+    with translation.override("en"):
+        yield
