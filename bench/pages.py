@@ -26,6 +26,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument(
+        "--data-dir", default="", help="SALESTRACK_DATA_DIR (default bench/results/<db>-<scale>)"
+    )
+    parser.add_argument(
         "--postgres-url",
         default=os.environ.get(
             "BENCH_DATABASE_URL", "postgres://salestrack:salestrack@127.0.0.1:5432/salestrack_bench"
@@ -35,7 +38,9 @@ def parse_args() -> argparse.Namespace:
 
 
 def configure(args: argparse.Namespace) -> None:
-    data_dir = ROOT / "bench" / "results" / f"{args.db}-{args.scale}"
+    data_dir = Path(
+        getattr(args, "data_dir", "") or ROOT / "bench" / "results" / f"{args.db}-{args.scale}"
+    )
     data_dir.mkdir(parents=True, exist_ok=True)
     os.environ["SALESTRACK_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")

@@ -12,8 +12,6 @@ then, as the rep who owns the most open deals, prints one JSON object per case:
 median_ms / baseline_ms.
 """
 
-import argparse
-import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -21,38 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pages
-from pages import ROOT, seed, sql_runner, timed
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=int, default=10000, help="number of deals")
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--repeat", type=int, default=30)
-    parser.add_argument("--data-dir", default="", help="SALESTRACK_DATA_DIR (SQLite file)")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get(
-            "BENCH_DATABASE_URL", "postgres://salestrack:salestrack@127.0.0.1:5432/salestrack_bench"
-        ),
-    )
-    return parser.parse_args()
-
-
-def configure(args: argparse.Namespace) -> None:
-    """bench/pages.py's configure, with the data directory as an option."""
-    data_dir = Path(args.data_dir or ROOT / "bench" / "results" / f"{args.db}-{args.scale}")
-    data_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["SALESTRACK_DATA_DIR"] = str(data_dir)
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    if args.db == "postgres":
-        os.environ["DATABASE_URL"] = args.postgres_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salestrack.settings")
-    import django
-
-    django.setup()
+from pages import configure, parse_args, seed, sql_runner, timed
 
 
 def _dt(value):
