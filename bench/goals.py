@@ -15,7 +15,6 @@ baseline_ms.
 import sys
 import time
 from datetime import datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,55 +31,12 @@ def seed(scale: int) -> None:
 
 
 def seed_goals() -> None:
-    """This quarter's goals, once: a company plan and one plan per team over its reps."""
-    from django.utils import timezone
+    """This quarter's goals, once (the demo's plans: salestrack.demo.goals)."""
+    from salestrack.demo.goals import demo_goals_seed
 
-    from salestrack.accounts.models import Team, User
-    from salestrack.goals.decomposition import PlanRep, plan_decompose
-    from salestrack.goals.models import Goal
-    from salestrack.goals.periods import period_bounds
-    from salestrack.goals.selectors import calendar_overrides, goal_plan_reps
-    from salestrack.goals.services import goal_plan_save
-
-    start, end = period_bounds("quarter", timezone.localdate())
-    if Goal.objects.filter(start=start, period_kind="quarter", parent=None).exists():
-        return
     started = time.perf_counter()
-    admin = User.objects.filter(role=User.Role.ADMIN).first()
-    overrides = calendar_overrides(start=start, end=end)
-    assumptions = {"avg_deal_size": Decimal(100_000), "conversion_pct": Decimal(10)}
-
-    def plan(target: Decimal, reps: list) -> object:
-        return plan_decompose(
-            period_kind="quarter",
-            start=start,
-            end=end,
-            target=target,
-            reps=[PlanRep(u.pk, str(u)) for u in reps],
-            margin_pct=Decimal(15),
-            overrides=overrides,
-            **assumptions,
-        )
-
-    teams = [t for t in Team.objects.all() if not Team.objects.filter(parent=t).exists()]
-    team_reps = {t.pk: goal_plan_reps(team=t) for t in teams}
-    n_reps = sum(len(r) for r in team_reps.values()) or 1
-    company_target = Decimal(3_000_000) * n_reps
-    goal_plan_save(actor=admin, plan=plan(company_target, []), scope_kind="company")
-    for team in teams:
-        reps = team_reps[team.pk]
-        if reps:
-            goal_plan_save(
-                actor=admin,
-                plan=plan(Decimal(3_000_000) * len(reps), reps),
-                scope_kind="team",
-                team=team,
-                with_activity_goals=True,
-            )
-    print(
-        f"# seeded {Goal.objects.count()} goals in {time.perf_counter() - started:.0f}s",
-        file=sys.stderr,
-    )
+    count = demo_goals_seed()
+    print(f"# {count} goals ({time.perf_counter() - started:.0f}s)", file=sys.stderr)
 
 
 def aggregate_sql(goals: list, scope_user=None) -> list[tuple[str, list]]:

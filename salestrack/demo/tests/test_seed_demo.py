@@ -330,3 +330,16 @@ def test_it_leaves_id_sequences_ready_for_records_created_later(seeded, stages):
     deal = deal_create(actor=rep, customer=customer, title="新商机", amount=Decimal("50000.00"))
     assert customer.pk > Customer.objects.exclude(pk=customer.pk).latest("pk").pk
     assert contact.pk and deal.pk
+
+
+def test_it_sets_this_quarters_goals_once(db):
+    from django.core.management import call_command
+
+    from salestrack.goals.models import Goal
+
+    call_command("seed_demo", deals=60, followups_per_deal=1, verbosity=0)
+    count = Goal.objects.count()
+    assert Goal.objects.filter(scope_kind="company", period_kind="quarter").count() == 1
+    assert Goal.objects.filter(scope_kind="rep").exists()
+    call_command("seed_demo", deals=60, followups_per_deal=1, verbosity=0, if_empty=True)
+    assert Goal.objects.count() == count

@@ -5,6 +5,7 @@ from django.db import connection
 
 from salestrack.accounts.models import User
 from salestrack.demo.generator import DEFAULT_SEED, DemoResult, demo_data_exists, demo_seed
+from salestrack.demo.goals import demo_goals_seed
 from salestrack.demo.org import DEMO_USERNAME, DemoLogin
 
 PROGRESS_FROM_DEALS = 2000
@@ -47,6 +48,8 @@ class Command(BaseCommand):
             seed=seed,
             progress=self._progress if deals >= PROGRESS_FROM_DEALS else None,
         )
+        if deals:
+            demo_goals_seed()
         with connection.cursor() as cursor:
             # Fresh planner statistics (and PostgreSQL's visibility map) after a bulk load.
             # VACUUM cannot run inside a transaction (as in tests); ANALYZE alone can.
