@@ -196,6 +196,8 @@ SALESTRACK_EXPORT_MAX_ROWS = env_int("SALESTRACK_EXPORT_MAX_ROWS", 100_000)
 SALESTRACK_IMPORT_BACKGROUND_ROWS = env_int("SALESTRACK_IMPORT_BACKGROUND_ROWS", 2000)
 SALESTRACK_IMPORT_FUZZY_THRESHOLD = env_int("SALESTRACK_IMPORT_FUZZY_THRESHOLD", 85)
 SALESTRACK_IMPORT_MAX_MB = env_int("SALESTRACK_IMPORT_MAX_MB", 50)
+# A running import whose progress has not moved for this long lost its worker: marked failed.
+SALESTRACK_IMPORT_STALL_MINUTES = env_int("SALESTRACK_IMPORT_STALL_MINUTES", 30)
 # Risks (salestrack.risks): a deal with no follow-up for this many days counts as stalled.
 SALESTRACK_STALL_NO_FOLLOWUP_DAYS = env_int("SALESTRACK_STALL_NO_FOLLOWUP_DAYS", 14)
 # Cycle warning: an open deal older than this share (%) of its segment's median time-to-win ...

@@ -8,6 +8,7 @@ The audit trail gets one entry per commit or undo (counts and batch id); the bat
 the detailed history (every created id and the previous values of every updated record).
 """
 
+import datetime
 import os
 import uuid
 from collections.abc import Iterable
@@ -217,6 +218,7 @@ def import_run(*, batch_id: int, on_progress=None) -> ImportBatch:
     if not claimed:
         return batch  # another worker has it, or it is done
     progress = progress_path(batch)
+    progress.write_text("0")  # the claim's time: import_stalled_fail reads the file's age
 
     def report_progress(done: int) -> None:
         progress.write_text(str(done))
@@ -417,3 +419,28 @@ def error_report(*, batch: ImportBatch) -> bytes:
         header_row=batch.result.get("header_row") or 1,
         errors={int(k): v for k, v in batch.result.get("errors", {}).items()},
     )
+
+
+def import_stalled_fail(*, now: datetime.datetime | None = None) -> int:
+    """Mark failed the imports left "running" by a worker that died (the process was killed or
+    the machine restarted): their transaction rolled back, so nothing of them was written. A
+    running import writes its progress file after every chunk; one silent for
+    SALESTRACK_IMPORT_STALL_MINUTES has no worker any more."""
+    now = now or timezone.now()
+    limit = now - datetime.timedelta(minutes=settings.SALESTRACK_IMPORT_STALL_MINUTES)
+    failed = 0
+    for batch in ImportBatch.objects.filter(status=ImportBatch.Status.RUNNING):
+        path = progress_path(batch)
+        if path.exists():
+            last = datetime.datetime.fromtimestamp(path.stat().st_mtime, tz=datetime.UTC)
+        else:
+            last = batch.updated_at
+        if last >= limit:
+            continue
+        failed += ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.RUNNING).update(
+            status=ImportBatch.Status.FAILED,
+            error=_("The import stopped (its worker was interrupted); nothing of it was saved."),
+            finished_at=now,
+        )
+        path.unlink(missing_ok=True)
+    return failed
