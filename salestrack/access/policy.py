@@ -133,6 +133,7 @@ class Permissions:
     superuser: bool = False
     objects: dict[str, ObjectPolicy] = field(default_factory=dict)
     fields: dict[tuple[str, str], str] = field(default_factory=dict)
+    _withheld: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def scope(self, object_type: str) -> str:
         if self.superuser:
@@ -162,12 +163,16 @@ class Permissions:
         return FieldLevel.READ if level == FieldLevel.EDIT and default != level else level
 
     def withheld(self, object_type: str) -> dict[str, str]:
-        """Governed fields this role may not read in clear: {name: hidden|masked}."""
-        return {
-            name: level
-            for (kind, name), level in self.fields.items()
-            if kind == object_type and level in (FieldLevel.HIDDEN, FieldLevel.MASKED)
-        }
+        """Governed fields this role may not read in clear: {name: hidden|masked}.
+
+        Asked once per loaded row (apply_field_policy): computed once per record type."""
+        if object_type not in self._withheld:
+            self._withheld[object_type] = {
+                name: level
+                for (kind, name), level in self.fields.items()
+                if kind == object_type and level in (FieldLevel.HIDDEN, FieldLevel.MASKED)
+            }
+        return self._withheld[object_type]
 
     def editable(self, object_type: str, names) -> list[str]:
         return [n for n in names if self.field_level(object_type, n) == FieldLevel.EDIT]

@@ -68,7 +68,9 @@ def scope_filter(
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     perms = permissions_for(user)
-    kind = object_type or (object_type_of(model) if model is not None else None) or "deal"
+    kind = object_type or (object_type_of(model) if model is not None else None)
+    if kind is None:
+        raise ValueError("scope_filter needs a governed model or an object_type")
     condition = (
         Q(pk__in=[])
         if write and not perms.can(kind, "edit")

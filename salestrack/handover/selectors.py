@@ -1,7 +1,9 @@
 from django.db.models import Q, QuerySet
 
 from salestrack.access.decorators import is_admin
-from salestrack.access.scope import scope_filter, visible_users
+from salestrack.access.models import Scope
+from salestrack.access.policy import permissions_for
+from salestrack.access.scope import visible_users
 from salestrack.accounts.models import User
 from salestrack.handover.models import HandOver
 
@@ -16,7 +18,7 @@ def handover_from_users(*, actor: User) -> QuerySet[User]:
     of a manager's reach: ask an admin.) Use visible_users(actor, include_inactive=True) if
     access ever offers it.
     """
-    if scope_filter(actor) is None:  # an unrestricted scope: everyone, active or not
+    if permissions_for(actor).scope("deal") == Scope.ALL:  # everyone, active or not
         return User.objects.all()
     visible = visible_users(actor)
     teams = visible.exclude(pk=actor.pk).exclude(team=None).values("team")
