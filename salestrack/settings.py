@@ -94,6 +94,13 @@ INSTALLED_APPS = [
     "salestrack.hygiene",
     "salestrack.cadence",
     "salestrack.today",
+    "salestrack.notifications",
+    "salestrack.bots",
+    "salestrack.reminders",
+    "salestrack.reports",
+    "salestrack.calendars",
+    "salestrack.winprob",
+    "salestrack.datasets",
 ]
 
 MIDDLEWARE = [

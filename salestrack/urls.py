@@ -24,5 +24,10 @@ urlpatterns = [
     path("forecast/", include("salestrack.forecast.urls")),
     path("hygiene/", include("salestrack.hygiene.urls")),
     path("cadence/", include("salestrack.cadence.urls")),
+    path("notifications/", include("salestrack.notifications.urls")),
+    path("bots/", include("salestrack.bots.urls")),
+    path("reports/", include("salestrack.reports.urls")),
+    path("calendar/", include("salestrack.calendars.urls")),
+    path("winprob/", include("salestrack.winprob.urls")),
     path("admin/", admin.site.urls),
 ]
