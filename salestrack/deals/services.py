@@ -21,6 +21,7 @@ from salestrack.customers.models import Customer
 from salestrack.deals.errors import StageGateError, deal_conflict
 from salestrack.deals.gates import GATE_FIELDS, LOST_REASON, missing_facts
 from salestrack.deals.models import Deal, DealLine, Product, StageChange
+from salestrack.deals.signals import deal_stage_moved
 from salestrack.deals.stalls import stalls_at_for
 from salestrack.pipeline.models import Pipeline, Stage
 
@@ -259,6 +260,14 @@ def deal_move_stage(
             "to_stage": {"id": to_stage.pk, "name": str(to_stage), "kind": to_stage.kind},
             "facts": facts,
         },
+    )
+    # Inside the transaction: receivers write outbox rows that commit with the move.
+    deal_stage_moved.send(
+        sender=Deal,
+        deal_id=deal.pk,
+        from_stage_id=from_stage.pk,
+        to_stage_id=to_stage.pk,
+        actor_id=actor.pk if actor else None,
     )
     return deal
 

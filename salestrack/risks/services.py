@@ -15,6 +15,7 @@ from salestrack.core.exceptions import ApplicationError
 from salestrack.deals.models import Deal
 from salestrack.pipeline.models import Pipeline
 from salestrack.risks.models import CycleMedian, ReviewDecision, RiskFlag, week_start
+from salestrack.risks.signals import risk_flag_raised
 
 MEDIANS_MAX_AGE = timedelta(hours=24)
 
@@ -115,6 +116,14 @@ def risk_flag_raise(*, deal: Deal, actor: User | None, kind: str, reason: str = 
         obj=flag,
         changes=audit_diff({}, audit_snapshot(flag, ["deal", "kind", "reason", "raised_at"])),
         extra={"deal_id": deal.pk},
+    )
+    # Inside the transaction: receivers write outbox rows that commit with the flag.
+    risk_flag_raised.send(
+        sender=RiskFlag,
+        flag_id=flag.pk,
+        deal_id=deal.pk,
+        kind=kind,
+        actor_id=actor.pk if actor else None,
     )
     return flag
 
