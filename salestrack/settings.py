@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "salestrack.calendars",
     "salestrack.winprob",
     "salestrack.datasets",
+    "salestrack.jobs",
 ]
 
 MIDDLEWARE = [

@@ -29,5 +29,6 @@ urlpatterns = [
     path("reports/", include("salestrack.reports.urls")),
     path("calendar/", include("salestrack.calendars.urls")),
     path("winprob/", include("salestrack.winprob.urls")),
+    path("jobs/", include("salestrack.jobs.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -20,6 +20,7 @@ from huey.exceptions import TaskLockedException
 logger = logging.getLogger("salestrack.jobs")
 
 RETRIES = 3
+BACKOFF = 2  # each retry waits twice as long as the one before
 _CLOCK_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -38,9 +39,10 @@ def daily_at(value: str, *, setting: str = "time") -> Callable[[datetime], bool]
 def nightly_task(*, at: str, setting: str, retry_delay: int = 300):
     """Schedule the decorated function daily at `at` (see daily_at) as a Huey periodic task.
 
-    Failures are retried RETRIES times, `retry_delay` seconds apart. The run holds a lock named
-    after the function: a second run that starts meanwhile (another consumer's scheduler, a
-    manual call) logs that and does nothing, so the job must also be safe to repeat later.
+    Failures are retried RETRIES times with back-off: `retry_delay` seconds, then twice and four
+    times as long; a job that still fails is recorded for admins (salestrack.jobs). The run holds
+    a lock named after the function: a second run that starts meanwhile (another consumer's
+    scheduler, a manual call) logs that and does nothing, so the job must be safe to repeat.
     The wrapper gets `.lock` (a huey TaskLock; `run_huey --flush-locks` clears it after a crash).
     """
 
@@ -57,7 +59,10 @@ def nightly_task(*, at: str, setting: str, retry_delay: int = 300):
                 return None
 
         task = db_periodic_task(
-            daily_at(at, setting=setting), retries=RETRIES, retry_delay=retry_delay
+            daily_at(at, setting=setting),
+            retries=RETRIES,
+            retry_delay=retry_delay,
+            retry_backoff=BACKOFF,
         )(run)
         task.lock = lock
         return task

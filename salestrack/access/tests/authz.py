@@ -865,6 +865,9 @@ RULES: dict[str, Rule] = {
     "trash:restore": Rule(("POST",), flat(ADMIN), _trash),
     "trash:purge": Rule(("POST",), flat(ADMIN), _trash),
     "trash:customer_delete": Rule(("POST",), scoped(WRITERS), _customer_delete),
+    # background jobs
+    "jobs:failures": Rule(("GET",), flat(ADMIN), per_record=False),
+    "jobs:resolve": Rule(("POST",), flat(ADMIN), per_record=False),
     # hand-over
     "handover:index": Rule(("GET",), flat(HANDOVER), per_record=False),
     "handover:execute": Rule(
