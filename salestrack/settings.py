@@ -311,6 +311,22 @@ SALESTRACK_SHARE_KEEP_DAYS = env_int("SALESTRACK_SHARE_KEEP_DAYS", 30)
 # Morning job, "HH:MM" or "off": every active rep's daily follow-up list (salestrack.today).
 SALESTRACK_TODAY_AT = env_str("SALESTRACK_TODAY_AT", "07:30")
 
+# Notifications (salestrack.notifications): e-mail through SMTP, sent by the worker only
+# (links made absolute with SALESTRACK_SITE_URL, below).
+EMAIL_HOST = env_str("SALESTRACK_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("SALESTRACK_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("SALESTRACK_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_secret("SALESTRACK_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("SALESTRACK_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("SALESTRACK_EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = env_str("SALESTRACK_EMAIL_FROM", "salestrack@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A failed send is retried after 1, 5, 30 min, 2 h, 6 h, and marked failed after this many
+# attempts; a worker's claim on a send lasts SALESTRACK_NOTIFY_LEASE_SECONDS (a killed worker's
+# send is taken again after it).
+SALESTRACK_NOTIFY_MAX_ATTEMPTS = env_int("SALESTRACK_NOTIFY_MAX_ATTEMPTS", 6)
+SALESTRACK_NOTIFY_LEASE_SECONDS = env_int("SALESTRACK_NOTIFY_LEASE_SECONDS", 300)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,17 @@
+"""The notification worker: deliver_pending every minute, and at once after a commit that
+queued a send (services.notify). Two runs at the same time are safe: each delivery is claimed
+with a compare-and-set (delivery.delivery_claim_next), so they share the work."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from salestrack.core.jobs import logger
+from salestrack.notifications.delivery import deliver_pending
+
+
+@db_periodic_task(crontab())  # every minute: retries that fell due, ends of quiet hours
+def deliver_pending_task() -> dict[str, int]:
+    done = deliver_pending()
+    if done["sent"] or done["failed"]:
+        logger.info("notifications: %(sent)d sent, %(failed)d failed attempt(s)", done)
+    return done
