@@ -327,6 +327,14 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SALESTRACK_NOTIFY_MAX_ATTEMPTS = env_int("SALESTRACK_NOTIFY_MAX_ATTEMPTS", 6)
 SALESTRACK_NOTIFY_LEASE_SECONDS = env_int("SALESTRACK_NOTIFY_LEASE_SECONDS", 300)
 
+# The app's address as people reach it: links in bot messages and e-mails are made absolute with it.
+SALESTRACK_SITE_URL = env_str("SALESTRACK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Group bots (salestrack.bots): seconds to wait for a webhook (connect, and the whole answer).
+SALESTRACK_BOTS_TIMEOUT = env_int("SALESTRACK_BOTS_TIMEOUT", 10)
+# Test-only, never read from the environment: lets the tests post to http://127.0.0.1:<port>.
+# Webhook targets must otherwise be https and resolve only to public addresses.
+SALESTRACK_BOTS_ALLOW_PRIVATE = False
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
