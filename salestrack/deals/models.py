@@ -105,6 +105,21 @@ class Deal(SoftDeleteModel, OwnedModel):
     next_due_on = models.DateField(_("next follow-up due"), null=True, blank=True, editable=False)
     # stage_entered_at + the stage's rot_days; NULL when closed. Why stored: deals.stalls.
     stalls_at = models.DateTimeField(_("stalled from"), null=True, blank=True, editable=False)
+    # The funnel's "furthest stage reached": of the won / open stages the deal has been in
+    # (history and current stage), the one furthest along; a move backwards keeps it, lost
+    # stages never count. Set by the services that set the stage (deals.services
+    # reached_stage_after). Why stored: analytics.selectors.funnel groups by it instead of
+    # scanning every deal's stage history.
+    reached_stage = models.ForeignKey(
+        Stage,
+        verbose_name=_("furthest stage reached"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=False,  # only read through deal_funnel_cohort; a stage delete scans once
+        related_name="+",
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
@@ -144,6 +159,13 @@ class Deal(SoftDeleteModel, OwnedModel):
                 fields=["stage_entered_at", "stalls_at", "last_activity_at", "created_at"],
                 name="deal_open_stall_scan",
                 condition=models.Q(status="open", deleted_at__isnull=True),
+            ),
+            # analytics funnel (analytics.selectors.funnel): live deals of a pipeline created in
+            # the cohorts' range, grouped by the stage reached, read from the index alone
+            models.Index(
+                fields=["pipeline", "created_at", "reached_stage", "status", "amount"],
+                name="deal_funnel_cohort",
+                condition=models.Q(deleted_at__isnull=True),
             ),
             # deal_list default ordering
             models.Index(fields=["-updated_at", "-id"], name="deal_updated"),

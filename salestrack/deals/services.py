@@ -88,6 +88,17 @@ def _cas_update(deal: Deal, expected_version: int, values: dict[str, Any]) -> De
     return deal
 
 
+def reached_stage_after(*, reached: Stage | None, stage: Stage) -> Stage | None:
+    """Deal.reached_stage once the deal has entered `stage`: `stage` when it is further along
+    (position, then id) than the stage reached so far; lost stages never count, and a move
+    backwards keeps what was reached. Every writer of Deal.stage sets it through this."""
+    if stage.kind == Stage.Kind.LOST:
+        return reached
+    if reached is None or (stage.position, stage.pk) > (reached.position, reached.pk):
+        return stage
+    return reached
+
+
 def _record_stage_entry(
     *, deal: Deal, from_stage: Stage | None, to_stage: Stage, actor: User | None, at: datetime
 ) -> None:
@@ -151,6 +162,7 @@ def deal_create(
     if missing:
         raise StageGateError(missing)
     deal.stage = stage
+    deal.reached_stage = reached_stage_after(reached=None, stage=stage)
     deal.stalls_at = stalls_at_for(stage=stage, entered_at=now)
     deal.save()
     if collaborators:
@@ -242,6 +254,7 @@ def deal_move_stage(
         {
             **values,
             "stage": to_stage,
+            "reached_stage": reached_stage_after(reached=deal.reached_stage, stage=to_stage),
             "status": STATUS_BY_KIND[to_stage.kind],
             "stage_entered_at": now,
             "stalls_at": stalls_at_for(stage=to_stage, entered_at=now),

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import reduce
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +31,7 @@ from salestrack.customers.models import Contact, Customer
 from salestrack.customers.services import contact_search_key, customer_search_key
 from salestrack.deals.gates import stages_left_by_move
 from salestrack.deals.models import Deal, DealLine, StageChange
+from salestrack.deals.services import reached_stage_after
 from salestrack.deals.stalls import stalls_at_for
 from salestrack.demo import words as W
 from salestrack.demo.context import (
@@ -315,6 +317,7 @@ def _deal_plan(
         customer_id=customer.pk,
         pipeline_id=ctx.pipeline.pk,
         stage_id=path[-1].pk,
+        reached_stage=reduce(lambda r, s: reached_stage_after(reached=r, stage=s), path, None),
         status=outcome,
         amount=amount,
         source=customer.source if rng.random() < 0.8 else "",

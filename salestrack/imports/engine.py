@@ -34,7 +34,7 @@ from salestrack.core.names import company_key
 from salestrack.customers.models import Contact, Customer
 from salestrack.customers.services import contact_search_key, customer_search_key
 from salestrack.deals.models import Deal, DealLine, StageChange
-from salestrack.deals.services import STATUS_BY_KIND
+from salestrack.deals.services import STATUS_BY_KIND, reached_stage_after
 from salestrack.deals.stalls import stalls_at_for
 from salestrack.imports import cleaning
 from salestrack.imports.fastinsert import insert_rows
@@ -839,6 +839,9 @@ class Importer:
                     "customer_id": p.customer_id,
                     "pipeline_id": stage.pipeline_id,
                     "stage_id": stage.pk,
+                    "reached_stage_id": getattr(
+                        reached_stage_after(reached=None, stage=stage), "pk", None
+                    ),
                     "status": STATUS_BY_KIND[stage.kind],
                     "owner_id": owner.pk,
                     "team_id": owner.team_id,

@@ -8,19 +8,14 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.db.models import (
-    Case,
     DurationField,
     ExpressionWrapper,
     F,
-    Max,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
-    When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -30,7 +25,6 @@ from salestrack.accounts.models import User
 from salestrack.analytics.filters import AnalyticsFilters, Period
 from salestrack.customers.models import Customer
 from salestrack.deals.models import Deal, StageChange
-from salestrack.pipeline.models import Stage
 
 WON, LOST = Deal.Status.WON, Deal.Status.LOST
 NOT_SET = _("(not set)")
@@ -128,25 +122,14 @@ def days(value) -> float | None:
 
 
 def with_reach(qs: QuerySet[Deal]) -> QuerySet[Deal]:
-    """Annotate `reach`: the furthest position the deal has been at in its pipeline.
+    """Annotate `reach`: the furthest position the deal has been at in its pipeline (-1: none).
 
-    The deal reached a (non-lost) stage when it has a stage-history row into it or has been
-    beyond it: the highest position among the won / open stages of its history and its
-    current stage (a lost deal counts the stages it was in before it was lost). A deal moved
-    backwards keeps what it reached; a stage skipped on the way up counts as reached.
+    The deal reached a (non-lost) stage when it has been in it or beyond it: the position of
+    Deal.reached_stage, the furthest won / open stage of its history and current stage, kept
+    by the deal services (a lost deal counts the stages it was in before it was lost). A deal
+    moved backwards keeps what it reached; a stage skipped on the way up counts as reached.
     """
-    history = (
-        StageChange.objects.filter(deal=OuterRef("pk"))
-        .exclude(to_kind=Stage.Kind.LOST)
-        .order_by()
-        .values("deal")
-        .annotate(furthest=Max("to_stage__position"))
-        .values("furthest")
-    )
-    current = Case(
-        When(~Q(stage__kind=Stage.Kind.LOST), then=F("stage__position")), default=Value(-1)
-    )
-    return qs.annotate(reach=Greatest(Coalesce(Subquery(history), Value(-1)), current))
+    return qs.annotate(reach=Coalesce(F("reached_stage__position"), Value(-1)))
 
 
 def left_stage_condition(stage_id: int, period: Period) -> Q:

@@ -14,13 +14,14 @@ from salestrack.analytics.filters import (
     change_pct,
     compared,
 )
-from salestrack.analytics.selectors.common import LOST, DrillLinks, rate, with_reach
+from salestrack.analytics.selectors.common import LOST, DrillLinks, rate
 from salestrack.pipeline.models import Stage
 
 
 def analytics_funnel(*, user: User, filters: AnalyticsFilters) -> dict:
     """One GROUP BY over the cohorts of the current period, the previous one and the history
-    (the `history_count` periods before): deals per furthest stage reached, summed upwards.
+    (the `history_count` periods before): deals per furthest stage reached (the stored
+    Deal.reached_stage, read from the deal_funnel_cohort index), summed upwards.
 
     Per stage: `reached` (count, amount), `conversion` (% of those reaching it that reached
     the next stage), `drop_off` (reached it, not the next), `lost` (lost with this as their
@@ -46,7 +47,11 @@ def analytics_funnel(*, user: User, filters: AnalyticsFilters) -> dict:
     aggregates["lost_cur"] = Count("id", filter=cohorts["cur"] & Q(status=LOST))
     if money:
         aggregates |= {f"a_{c}": Sum("amount", filter=cohorts[c]) for c in ("cur", "prev")}
-    buckets = list(with_reach(deals).values("reach").annotate(**aggregates).order_by())
+    # Deal.reached_stage is a won / open stage of the deal's pipeline (None: none reached).
+    position = {stage.pk: stage.position for stage in stages}
+    buckets = list(deals.values("reached_stage_id").annotate(**aggregates).order_by())
+    for b in buckets:
+        b["reach"] = position.get(b["reached_stage_id"], -1)
 
     def reached(cohort: str, position: int, measure: str = "n"):
         total = sum(

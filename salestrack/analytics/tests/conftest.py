@@ -28,6 +28,7 @@ import time_machine
 
 from salestrack.customers.tests.factories import CustomerFactory
 from salestrack.deals.models import Deal, StageChange
+from salestrack.deals.services import reached_stage_after
 from salestrack.deals.tests.factories import DealFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -87,9 +88,13 @@ def make_deal(owner, stages, path, *, amount="100", industry="", region="", sour
         )
     StageChange.objects.bulk_create(rows)
     closed = last_at if last_stage.kind != "open" else None
+    reached = None
+    for key, _ in path:  # what deal_move_stage would have kept along the way
+        reached = reached_stage_after(reached=reached, stage=by_key[key])
     Deal.objects.filter(pk=deal.pk).update(
         created_at=created,
         stage=last_stage,
+        reached_stage=reached,
         stage_entered_at=last_at,
         status=last_stage.kind,
         closed_at=closed,

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from salestrack.customers.tests.factories import CustomerFactory
 from salestrack.deals.models import Deal, Product, StageChange
+from salestrack.deals.services import reached_stage_after
 from salestrack.deals.stalls import stalls_at_for
 from salestrack.pipeline.models import Pipeline
 
@@ -38,6 +39,9 @@ class DealFactory(factory.django.DjangoModelFactory):
     amount = Decimal("100000.00")
     stage_entered_at = factory.LazyFunction(timezone.now)
     status = factory.LazyAttribute(lambda o: o.stage.kind)
+    reached_stage = factory.LazyAttribute(
+        lambda o: reached_stage_after(reached=None, stage=o.stage)
+    )
     stalls_at = factory.LazyAttribute(
         lambda o: stalls_at_for(stage=o.stage, entered_at=o.stage_entered_at)
     )
