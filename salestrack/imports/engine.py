@@ -5,6 +5,14 @@ update, skip, ask, error) from lookups computed before the first row in a few qu
 keys, phones, e-mails, deals, stages, owners of the importer's scope): no query per row. On
 commit the same plans are written chunk by chunk (fastinsert / bulk_update) inside the
 caller's transaction (services.import_commit holds ONE transaction around the whole file).
+
+Memory does not grow with the file: a chunk's rows and plans are dropped once it is done; what
+later rows must know of earlier ones (in-file duplicates, the customers the file creates, the
+contacts it adds) is kept as digests in a temporary file (imports.state.FileIndex), and the ids
+to undo as runs. The preview writes its cleaned rows to a plan cache; the commit reads them
+from there instead of reading and cleaning the file again, but plans every row again against
+the database as it is then (records created, changed or put out of reach since the preview are
+matched, or refused, as they are now) — the cheap part: dictionary look-ups.
 """
 
 import datetime
@@ -14,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -52,6 +61,14 @@ from salestrack.imports.followups import (
     write_followups,
 )
 from salestrack.imports.reading import iter_rows
+from salestrack.imports.state import (
+    FileIndex,
+    IdRuns,
+    PlanCacheWriter,
+    digest,
+    file_stamp,
+    plan_cache_open,
+)
 from salestrack.pipeline.models import Stage
 
 CHUNK = 1000
@@ -111,7 +128,7 @@ class RowPlan:
     # write intents
     new_customer: "NewRecord | None" = None
     customer_id: int | None = None
-    pending_key: str = ""  # a customer created by an earlier row of the file
+    pending: "NewRecord | None" = None  # a customer created by an earlier row of this chunk
     customer_update: dict[str, Any] | None = None
     contact: dict[str, Any] | None = None
     deal: dict[str, Any] | None = None
@@ -276,7 +293,9 @@ class Lookups:
                     self.stages[raw] = self.stage_by_id[int(stage_id)]
             self.first_stage = next((s for s in stages if s.is_open), None)
         self.owners: dict[str, User] = {}
+        self.owners_by_pk: dict[int, User] = {}
         for user in visible_users(actor):
+            self.owners_by_pk[user.pk] = user
             self.owners.setdefault(user.username.casefold(), user)
             if user.display_name:
                 self.owners.setdefault(cleaning.choice_key(user.display_name), user)
@@ -316,26 +335,102 @@ class Importer:
         self.specs = fields_for(record_type)
         self.perms = permissions_for(actor)
         self.lookups = Lookups(actor=actor, record_type=record_type, stage_map=options.stage_map)
-        # Seen earlier in the file: company key / phone / e-mail / deal -> row number.
-        self.seen: dict[str, int] = {}
-        self.seen_phone: dict[str, int] = {}
-        self.seen_email: dict[str, int] = {}
-        self.seen_deal: dict[tuple[str, str], int] = {}
-        # Customers the file creates or reuses, by company key: an existing id, or the row
-        # whose customer is created (its pk known once that row is written).
-        self.file_customers: dict[str, int | NewRecord] = {}
-        self.file_contacts: set[tuple[str, str, str]] = set()
-        self.seen_followups: dict[tuple, int] = {}
-        self.followup_threads: dict[tuple, Any] = {}  # (customer, deal) -> latest imported
+        # Seen earlier in the file, by digest (see FileIndex): company key ("c"), phone ("p"),
+        # e-mail ("e"), deal ("d"), contact of a customer ("m"), follow-up ("f") -> row; the
+        # customers the file creates or reuses ("fc") -> row, id, whether the file creates it.
+        self.index: FileIndex | None = None
+        # (customer, deal) -> (id, occurred_at, next_due_on) of the latest imported follow-up
+        self.followup_threads: dict[tuple, tuple] = {}
         self.report = Report(record_type=record_type)
+        self.created: dict[str, IdRuns] = {
+            kind: IdRuns() for kind in ("customer", "contact", "deal", "followup")
+        }
         self.undo: dict[str, Any] = {
-            "created": {"customer": [], "contact": [], "deal": []},
+            "created": {},
             "updated": {"customer": {}, "deal": {}},
         }
 
     # -- reading ---------------------------------------------------------------------------
 
-    def read(self, path, *, commit: bool, on_progress: Callable[[int], None] | None = None):
+    def read(
+        self,
+        path,
+        *,
+        commit: bool,
+        on_progress: Callable[[int], None] | None = None,
+        cache: Path | str | None = None,
+    ):
+        """Plan (and with `commit`, write) every row. `cache`: the preview writes its cleaned
+        rows there; the commit reads them from there when they were cleaned from the same file
+        with the same options (otherwise it reads and cleans the file)."""
+        cached = None
+        if commit and cache is not None:
+            cached = plan_cache_open(cache, self._cache_key(path, self.options))
+        if cached is not None:
+            header, entries = cached
+            index = header["header_row"] - 1
+            self.report.header_row, self.report.headers, self.report.columns = (
+                header["header_row"],
+                header["headers"],
+                header["columns"],
+            )
+            self._set_columns(header["headers"], header["columns"])
+            source = (self._from_cache(entry) for entry in entries)
+        else:
+            source = self._read_file(path, commit=commit)
+            if source is None:
+                return self.report  # a column is missing: the preview shows the columns
+            index = self.report.header_row - 1
+        writer = None
+        if not commit and cache is not None:
+            writer = PlanCacheWriter(
+                cache,
+                {
+                    **self._cache_key(path, self.options, resolved=True),
+                    "headers": self.report.headers,
+                },
+            )
+        self.index = FileIndex()
+        try:
+            done = 0
+            while True:
+                plans = list(islice(source, CHUNK))
+                if not plans:
+                    break
+                if writer is not None:
+                    writer.chunk([self._to_cache(plan) for plan in plans])
+                for plan in plans:
+                    self._plan_cleaned(plan)
+                    self._tally(plan)
+                if commit:
+                    self.write([p for p in plans if p.action in ("create", "update")])
+                self.index.flush()
+                done = plans[-1].number - index - 1
+                if on_progress is not None:
+                    on_progress(done)
+            if commit:
+                finish_followups(self)
+            if cached is not None:
+                trailer = cached[0].get("trailer", {})
+                self.report.unknown_stages = trailer.get("unknown_stages", {})
+        except BaseException:
+            if writer is not None:
+                writer.abandon()
+            raise
+        finally:
+            self.index.close()
+        if writer is not None:
+            writer.finish({"unknown_stages": self.report.unknown_stages})
+        self.undo["created"] = {
+            kind: runs.runs
+            for kind, runs in self.created.items()
+            if runs.count or kind != "followup"
+        }
+        self.report.undo = self.undo
+        return self.report
+
+    def _read_file(self, path, *, commit: bool):
+        """The file's rows after the header, cleaned (None: a required column is missing)."""
         rows = iter_rows(path, sheet=self.options.sheet)
         head = list(islice(rows, HEAD_ROWS))
         if self.options.header_row:
@@ -359,30 +454,84 @@ class Importer:
                 raise
             # The preview shows the columns so that the user can choose the missing ones.
             self.report.problem = exc.message
-            return self.report
+            return None
+        self._set_columns(headers, columns)
+        numbered = enumerate(_chain(head[index + 1 :], rows), start=index + 2)
+        return (self._cleaned(number, raw) for number, raw in numbered if _filled(raw))
+
+    def _set_columns(self, headers: list[str], columns: list[str]) -> None:
         self.columns = [
             (i, self.specs[name], headers[i], header_unit(headers[i]))
             for i, name in enumerate(columns)
             if name in self.specs
         ]
-        numbered = enumerate(_chain(head[index + 1 :], rows), start=index + 2)
-        done = 0
-        while True:
-            chunk = list(islice(numbered, CHUNK))
-            if not chunk:
-                break
-            plans = [self.plan(number, raw) for number, raw in chunk if _filled(raw)]
-            for plan in plans:
-                self._tally(plan)
-            if commit:
-                self.write([p for p in plans if p.action in ("create", "update")])
-            done += len(chunk)
-            if on_progress is not None:
-                on_progress(done)
-        if commit:
-            finish_followups(self)
-        self.report.undo = self.undo
-        return self.report
+
+    def _cleaned(self, number: int, raw: list) -> RowPlan:
+        plan = RowPlan(number=number, raw=raw)
+        self.clean(plan)
+        plan.raw = []  # not needed any more
+        return plan
+
+    # -- the preview's plan cache ----------------------------------------------------------
+
+    def _cache_key(self, path, options: Options, *, resolved: bool = False) -> dict:
+        """What the cleaned values depend on: the file and the options that shape cleaning
+        (the row decisions do not; they act when planning)."""
+        report = self.report
+        return {
+            "record_type": self.record_type,
+            "file": file_stamp(path),
+            "sheet": options.sheet,
+            "header_row": report.header_row if resolved else options.header_row,
+            "columns": report.columns if resolved else options.columns,
+            "stage_map": {str(k): int(v) for k, v in (options.stage_map or {}).items() if v},
+        }
+
+    def _to_cache(self, plan: RowPlan) -> list:
+        if plan.errors:
+            return [plan.number, None, plan.errors]
+        values = []
+        for _index, spec, _header, _unit in self.columns:
+            value = plan.values.get(spec.name)
+            if value is None:
+                values.append(None)
+            elif spec.kind in ("owner", "stage"):
+                values.append(value.pk)
+            elif spec.kind in ("date", "datetime"):
+                values.append(value.isoformat())
+            else:  # text, phone, e-mail, choice, size: str; amount: Decimal
+                values.append(str(value))
+        return [plan.number, values, None]
+
+    def _from_cache(self, entry: list) -> RowPlan:
+        number, values, errors = entry
+        plan = RowPlan(number=number, raw=[])
+        if errors:
+            plan.errors = [tuple(e) for e in errors]
+            return plan
+        lookups = self.lookups
+        for (_index, spec, header, _unit), value in zip(self.columns, values, strict=True):
+            if value is None:
+                continue
+            kind = spec.kind
+            if kind == "owner":
+                value = lookups.owners_by_pk.get(value)
+                if value is None:  # no longer assignable since the preview
+                    plan.errors.append((header, _("not a user you may assign records to")))
+                    continue
+            elif kind == "stage":
+                value = lookups.stage_by_id.get(value)
+                if value is None:
+                    plan.errors.append((header, _("unknown stage")))
+                    continue
+            elif kind == "date":
+                value = datetime.date.fromisoformat(value)
+            elif kind == "datetime":
+                value = datetime.datetime.fromisoformat(value)
+            elif kind == "amount":
+                value = Decimal(value)
+            plan.values[spec.name] = value
+        return plan
 
     @staticmethod
     def _headers(head: list[list], index: int) -> list[str]:
@@ -488,8 +637,9 @@ class Importer:
     # -- planning --------------------------------------------------------------------------
 
     def plan(self, number: int, raw: list) -> RowPlan:
-        plan = RowPlan(number=number, raw=raw)
-        self.clean(plan)
+        return self._plan_cleaned(self._cleaned(number, raw))
+
+    def _plan_cleaned(self, plan: RowPlan) -> RowPlan:
         if plan.errors:
             plan.action = "error"
             return plan
@@ -525,21 +675,26 @@ class Importer:
             return "fuzzy", fuzzy[0], fuzzy[1], fuzzy[2]
         return "", None, "", 0
 
-    def _in_file(self, plan: RowPlan, key: str) -> int | None:
+    @staticmethod
+    def _row_keys(plan: RowPlan, key: str) -> list[int]:
+        """The digests a customer row is known by: company key, phone, e-mail."""
         values = plan.values
-        return (
-            self.seen.get(key)
-            or (values.get("phone") and self.seen_phone.get(values["phone"]))
-            or (values.get("email") and self.seen_email.get(values["email"]))
-            or None
-        )
+        keys = [digest("c", key)]
+        keys += [
+            digest(tag, values[f]) for tag, f in (("p", "phone"), ("e", "email")) if f in values
+        ]
+        return keys
+
+    def _in_file(self, plan: RowPlan, key: str) -> int | None:
+        for k in self._row_keys(plan, key):
+            found = self.index.get(k)
+            if found is not None:
+                return found[0]
+        return None
 
     def _remember(self, plan: RowPlan, key: str) -> None:
-        self.seen.setdefault(key, plan.number)
-        if plan.values.get("phone"):
-            self.seen_phone.setdefault(plan.values["phone"], plan.number)
-        if plan.values.get("email"):
-            self.seen_email.setdefault(plan.values["email"], plan.number)
+        for k in self._row_keys(plan, key):
+            self.index.add(k, plan.number)
 
     def _owner(self, plan: RowPlan) -> User:
         return plan.values.get("owner") or self.actor
@@ -588,7 +743,7 @@ class Importer:
         plan.new_customer = customer
         plan.contact = self._contact(plan, None, key)
         if not plan.errors:
-            self.file_customers[key] = customer
+            self.index.add(digest("fc", key), plan.number, customer, new=True)
             plan.action = "create"
 
     def _plan_customer_update(self, plan: RowPlan, pk: int) -> None:
@@ -620,12 +775,14 @@ class Importer:
             or self.lookups.emails.get(values.get("email", "")) == customer_id
         ):
             return None  # that contact is there already
-        if key:  # a customer of this file: each of its contacts once
-            marks = {(key, "n", values["name"])}
-            marks |= {(key, f, values[f]) for f in ("phone", "email") if values.get(f)}
-            if marks & self.file_contacts:
-                return None
-            self.file_contacts |= marks
+        # Each contact of a customer once in the file (by name, phone or e-mail).
+        owner = key or f"#{customer_id}"
+        marks = [digest("m", owner, "n", values["name"])]
+        marks += [digest("m", owner, f, values[f]) for f in ("phone", "email") if values.get(f)]
+        if any(self.index.get(m) is not None for m in marks):
+            return None
+        for m in marks:
+            self.index.add(m, plan.number)
         if not self.perms.can("contact", "create"):
             plan.errors.append(("", _("Your role may not create contacts.")))
             return None
@@ -636,22 +793,26 @@ class Importer:
         key = company_key(values["name"])
         values.setdefault("title", values["name"])
         title_key = cleaning.choice_key(values["title"])
-        earlier = self.seen_deal.get((key, title_key))
+        deal_key = digest("d", key, title_key)
+        earlier = self.index.get(deal_key)
         if earlier:
             plan.action = "skip"
-            plan.note = _("duplicate of row %(row)d") % {"row": earlier}
+            plan.note = _("duplicate of row %(row)d") % {"row": earlier[0]}
             return
-        self.seen_deal[(key, title_key)] = plan.number
+        self.index.add(deal_key, plan.number)
         if not self.perms.can("deal", "create"):
             plan.errors.append(("", _("Your role may not create deals.")))
             return
         # The customer: created or reused earlier in the file, existing, similar, or new.
-        known = self.file_customers.get(key)
-        if isinstance(known, NewRecord):
-            plan.pending_key = key
+        known = self.index.get(digest("fc", key))
+        if known is not None and known[2]:  # created by an earlier row
+            if isinstance(known[1], NewRecord):  # of this chunk: written with it
+                plan.pending = known[1]
+            else:  # of an earlier chunk: its id (None in a preview)
+                plan.customer_id = known[1]
             plan.contact = self._contact(plan, None, key)
         elif known is not None:
-            plan.customer_id = known
+            plan.customer_id = known[1]
         else:
             kind, pk, name, score = self._customer_match(plan, key)
             if kind == "fuzzy":
@@ -677,13 +838,12 @@ class Importer:
                     )
                     return
                 plan.customer_id = pk
-                self.file_customers[key] = pk
+                self.index.add(digest("fc", key), plan.number, pk)
                 plan.contact = self._contact(plan, pk)
             else:
                 self._plan_new_customer(plan, key)
                 if plan.errors:
                     return
-                plan.pending_key = key
         if plan.customer_id is not None:
             existing = self.lookups.deals.get((plan.customer_id, title_key))
             if existing is not None:
@@ -732,7 +892,7 @@ class Importer:
         if not plans:
             return
         now = timezone.now()
-        created = self.undo["created"]
+        created = self.created
         # New customers (their contact's key belongs to their search key).
         new = [p for p in plans if p.new_customer is not None]
         for p in new:
@@ -749,8 +909,8 @@ class Importer:
         for p in plans:
             if p.new_customer is not None:
                 p.customer_id = p.new_customer.pk
-            elif p.pending_key:
-                p.customer_id = self.file_customers[p.pending_key].pk
+            elif p.pending is not None:
+                p.customer_id = p.pending.pk
         self._update_customers([p for p in plans if p.customer_update is not None], now)
         # Contacts; existing customers that gain one get it in their search key.
         contacts, grown = [], defaultdict(list)
@@ -762,7 +922,6 @@ class Importer:
             contacts.append(contact)
             if p.new_customer is None:
                 grown[p.customer_id].append(contact["search_key"])
-                self.lookups.contact_names.add((p.customer_id, contact["name"]))
         created["contact"].extend(insert_rows(Contact, contacts, now=now))
         if grown:
             rows = Customer.objects.filter(pk__in=list(grown)).only("pk", "search_key")
@@ -853,7 +1012,7 @@ class Importer:
                 }
             )
         ids = insert_rows(Deal, deals, now=now)
-        self.undo["created"]["deal"].extend(ids)
+        self.created["deal"].extend(ids)
         history = [
             {
                 "deal_id": pk,
@@ -865,8 +1024,6 @@ class Importer:
             for pk, stage in zip(ids, stages, strict=True)
         ]
         insert_rows(StageChange, history, now=now)
-        for p, pk, deal in zip(plans, ids, deals, strict=True):
-            self.lookups.deals.setdefault((p.customer_id, cleaning.choice_key(deal["title"])), pk)
 
     def _update_deals(self, plans: list[RowPlan], now: datetime.datetime) -> None:
         plans = [p for p in plans if p.deal_update and p.deal_update[1]]
@@ -919,7 +1076,9 @@ def run_import(
     options: Options,
     commit: bool = False,
     on_progress: Callable[[int], None] | None = None,
+    cache: Path | str | None = None,
 ) -> Report:
-    """Plan every row of the file; with `commit`, also write (call inside one transaction)."""
+    """Plan every row of the file; with `commit`, also write (call inside one transaction).
+    `cache`: where the preview keeps its cleaned rows for the commit (see Importer.read)."""
     importer = Importer(actor=actor, record_type=record_type, options=options)
-    return importer.read(path, commit=commit, on_progress=on_progress)
+    return importer.read(path, commit=commit, on_progress=on_progress, cache=cache)

@@ -8,7 +8,6 @@ has later follow-ups. The undo record keeps what those updates replaced.
 
 from collections import defaultdict
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
@@ -20,6 +19,7 @@ from salestrack.customers.models import Customer
 from salestrack.deals.models import Deal
 from salestrack.imports import cleaning
 from salestrack.imports.fastinsert import insert_rows
+from salestrack.imports.state import digest, id_chunks
 
 if TYPE_CHECKING:
     from salestrack.imports.engine import Importer, RowPlan
@@ -83,11 +83,12 @@ def plan_followup(importer: "Importer", plan: "RowPlan") -> None:
             plan.errors.append((header("title"), _("no such deal of this customer")))
             return
     same = followup_key(customer_id, deal_id, occurred, values["summary"])
-    earlier = importer.seen_followups.get(same)
+    seen = digest("f", *same)
+    earlier = importer.index.get(seen)
     if earlier:
-        plan.action, plan.note = "skip", _("duplicate of row %(row)d") % {"row": earlier}
+        plan.action, plan.note = "skip", _("duplicate of row %(row)d") % {"row": earlier[0]}
         return
-    importer.seen_followups[same] = plan.number
+    importer.index.add(seen, plan.number)
     if same in lookups.followups and importer._decide(plan, importer.options.exact) != "create":
         plan.action, plan.note = "skip", _("already recorded")
         return
@@ -116,13 +117,12 @@ def write_followups(importer: "Importer", plans: list["RowPlan"]) -> None:
         owner = data.pop("owner")
         rows.append({**data, "customer_id": p.customer_id, "owner_id": owner.pk})
     ids = insert_rows(FollowUp, rows, now=timezone.now())
-    importer.undo["created"].setdefault("followup", []).extend(ids)
-    latest = importer.followup_threads
+    importer.created["followup"].extend(ids)
+    latest = importer.followup_threads  # thread -> (id, occurred_at, next_due_on)
     for pk, row in zip(ids, rows, strict=True):
-        f = SimpleNamespace(pk=pk, **row)
-        thread = (f.customer_id, f.deal_id)
-        if thread not in latest or f.occurred_at >= latest[thread].occurred_at:
-            latest[thread] = f
+        thread = (row["customer_id"], row["deal_id"])
+        if thread not in latest or row["occurred_at"] >= latest[thread][1]:
+            latest[thread] = (pk, row["occurred_at"], row["next_due_on"])
 
 
 def _chunks(ids: list) -> list[list]:
@@ -135,7 +135,7 @@ def finish_followups(importer: "Importer") -> None:
     if not latest:
         return
     undo = importer.undo
-    created = set(undo["created"].get("followup", []))
+    created = importer.created["followup"]
     # Earlier pending follow-ups of each thread are done when the latest one happened.
     customer_ids = sorted({c for c, _d in latest})
     done: list[FollowUp] = []
@@ -145,16 +145,16 @@ def finish_followups(importer: "Importer") -> None:
         )
         for f in pending:
             last = latest.get((f.customer_id, f.deal_id))
-            if last is not None and f.pk != last.pk and f.occurred_at <= last.occurred_at:
-                f.done_at = last.occurred_at
+            if last is not None and f.pk != last[0] and f.occurred_at <= last[1]:
+                f.done_at = last[1]
                 done.append(f)
     FollowUp.objects.bulk_update(done, ["done_at"], batch_size=1000)
     undo["done"] = [f.pk for f in done if f.pk not in created]
     # Customers: the latest activity.
     by_customer: dict[int, datetime] = defaultdict(lambda: None)
     for (customer_id, _deal_id), f in latest.items():
-        if by_customer[customer_id] is None or f.occurred_at > by_customer[customer_id]:
-            by_customer[customer_id] = f.occurred_at
+        if by_customer[customer_id] is None or f[1] > by_customer[customer_id]:
+            by_customer[customer_id] = f[1]
     activity = undo.setdefault("activity", {"customer": {}, "deal": {}})
     changed = []
     for ids in _chunks(customer_ids):
@@ -172,13 +172,13 @@ def finish_followups(importer: "Importer") -> None:
         for deal in Deal.all_objects.filter(pk__in=ids).only(
             "pk", "last_activity_at", "next_due_on"
         ):
-            f = deal_threads[deal.pk]
-            if deal.last_activity_at is None or deal.last_activity_at <= f.occurred_at:
+            _pk, occurred_at, next_due_on = deal_threads[deal.pk]
+            if deal.last_activity_at is None or deal.last_activity_at <= occurred_at:
                 activity["deal"][str(deal.pk)] = [
                     _iso(deal.last_activity_at),
                     deal.next_due_on.isoformat() if deal.next_due_on else None,
                 ]
-                deal.last_activity_at, deal.next_due_on = f.occurred_at, f.next_due_on
+                deal.last_activity_at, deal.next_due_on = occurred_at, next_due_on
                 changed.append(deal)
     Deal.all_objects.bulk_update(changed, ["last_activity_at", "next_due_on"], batch_size=1000)
 
@@ -191,7 +191,7 @@ def undo_followups(undo: dict) -> None:
     """Remove the imported follow-ups and give back what they changed."""
     from django.utils.dateparse import parse_date, parse_datetime
 
-    for ids in _chunks(undo["created"].get("followup", [])):
+    for ids in id_chunks(undo["created"].get("followup", []), IN_CHUNKS):
         FollowUp.objects.filter(pk__in=ids).delete()
     for ids in _chunks(undo.get("done", [])):
         FollowUp.objects.filter(pk__in=ids).update(done_at=None)

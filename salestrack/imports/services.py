@@ -36,6 +36,7 @@ from salestrack.imports.fields import header_norm
 from salestrack.imports.followups import undo_followups
 from salestrack.imports.models import ImportBatch, RecordType, SavedMapping
 from salestrack.imports.reading import SUFFIXES, count_rows
+from salestrack.imports.state import IdRuns, id_chunks, id_count, iter_ids
 from salestrack.imports.writers import error_report_xlsx
 
 IN_CHUNKS = 500  # ids per `pk__in` query (SQLite's variable limit)
@@ -134,6 +135,7 @@ def import_preview(*, batch: ImportBatch, options: dict[str, Any] | None = None)
             path=batch.file_path,
             options=Options.from_dict(batch.options),
             on_progress=lambda done: progress.write_text(str(done)),
+            cache=plan_cache_path(batch),
         )
     except ApplicationError as exc:
         if batch.result.get("checking"):  # in the background: say why on the page
@@ -168,6 +170,11 @@ def import_preview_start(*, batch: ImportBatch) -> None:
 
 def progress_path(batch: ImportBatch) -> Path:
     return import_dir() / f"batch-{batch.pk}.progress"
+
+
+def plan_cache_path(batch: ImportBatch) -> Path:
+    """The preview's cleaned rows, read by the commit (imports.state.PlanCacheWriter)."""
+    return import_dir() / f"batch-{batch.pk}.plans"
 
 
 def batch_progress(batch: ImportBatch) -> int:
@@ -234,6 +241,7 @@ def import_run(*, batch_id: int, on_progress=None) -> ImportBatch:
                 options=Options.from_dict(batch.options),
                 commit=True,
                 on_progress=report_progress,
+                cache=plan_cache_path(batch),
             )
             _apply_report(batch, report)
             batch.undo = report.undo
@@ -252,7 +260,7 @@ def import_run(*, batch_id: int, on_progress=None) -> ImportBatch:
                     "updated": batch.updated_count,
                     "skipped": batch.skipped_count,
                     "errors": batch.error_count,
-                    "records": {k: len(v) for k, v in report.undo["created"].items()},
+                    "records": {k: id_count(v) for k, v in report.undo["created"].items()},
                 },
             )
     except Exception as exc:
@@ -265,12 +273,14 @@ def import_run(*, batch_id: int, on_progress=None) -> ImportBatch:
             raise
     finally:
         progress.unlink(missing_ok=True)
+    if batch.status == ImportBatch.Status.DONE:
+        plan_cache_path(batch).unlink(missing_ok=True)
     return batch
 
 
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(ids), IN_CHUNKS):
-        yield ids[start : start + IN_CHUNKS]
+def _chunks(ids: list) -> Iterable[list[int]]:
+    """Ids (plain, or runs [first, last] as imports.state.IdRuns keeps them) by IN_CHUNKS."""
+    return id_chunks(ids, IN_CHUNKS)
 
 
 def _manager(model) -> models.Manager:
@@ -351,11 +361,15 @@ def import_undo(*, batch: ImportBatch, actor: User) -> ImportBatch:
             if rows and fields:
                 model.all_objects.bulk_update(rows, [*fields, "version", "updated_at"])
     # Existing customers that gained contacts: their search keys lose them again.
-    new_customers = set(created.get("customer", []))
+    new_customers = IdRuns()
+    new_customers.extend(sorted(iter_ids(created.get("customer", []))))
     touched: set[int] = set()
     for ids in _chunks(created.get("contact", [])):
-        touched.update(Contact.all_objects.filter(pk__in=ids).values_list("customer_id", flat=True))
-    touched -= new_customers
+        touched.update(
+            pk
+            for pk in Contact.all_objects.filter(pk__in=ids).values_list("customer_id", flat=True)
+            if pk not in new_customers
+        )
     for customer in Customer.objects.filter(pk__in=touched):
         customer_refresh_search_key(customer)
     batch.status = ImportBatch.Status.UNDONE
@@ -367,7 +381,7 @@ def import_undo(*, batch: ImportBatch, actor: User) -> ImportBatch:
         obj=batch,
         extra={
             "import_batch": batch.pk,
-            "trashed": {k: len(v) for k, v in created.items()},
+            "trashed": {k: id_count(v) for k, v in created.items()},
             "restored": {k: len(v) for k, v in updated.items()},
         },
     )
