@@ -228,6 +228,12 @@ SALESTRACK_FORECAST_BACKTEST_QUARTERS = env_int("SALESTRACK_FORECAST_BACKTEST_QU
 SALESTRACK_FORECAST_BACKTEST_MONTHS = env_int("SALESTRACK_FORECAST_BACKTEST_MONTHS", 12)
 # Daily job (Huey, "HH:MM" or "off"): rebuild the forecast statistics (pages build a missing day).
 SALESTRACK_FORECAST_STATS_AT = env_str("SALESTRACK_FORECAST_STATS_AT", "04:30")
+# Win probability (salestrack.winprob): no model below this many closed (won or lost) deals with
+# stage history, or below MIN_PER_CLASS won or lost ones; daily job ("HH:MM" or "off"): retrain
+# and rescore every open deal.
+SALESTRACK_WINPROB_MIN_CLOSED = env_int("SALESTRACK_WINPROB_MIN_CLOSED", 50)
+SALESTRACK_WINPROB_MIN_PER_CLASS = env_int("SALESTRACK_WINPROB_MIN_PER_CLASS", 10)
+SALESTRACK_WINPROB_TRAIN_AT = env_str("SALESTRACK_WINPROB_TRAIN_AT", "04:40")
 # Days a soft-deleted customer, contact or deal stays in the trash before trash_purge removes it.
 SALESTRACK_TRASH_DAYS = env_int("SALESTRACK_TRASH_DAYS", 30)
 # Customer tiers (salestrack.tiers): an open deal expected to close within this many days counts

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from salestrack.winprob import views
 
 app_name = "winprob"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("retrain/", views.retrain, name="retrain"),
+    path("api/deal/<int:pk>.json", views.deal_json, name="deal_json"),
+]

@@ -1022,6 +1022,11 @@ RULES: dict[str, Rule] = {
     "forecast:weighted": Rule(("GET",), flat(FORECASTERS), per_record=False),
     "forecast:statistical": Rule(("GET",), flat(FORECASTERS), per_record=False),
     "forecast:backtest": Rule(("GET",), flat(FORECASTERS), per_record=False),
+    # win probability: the model page and its retrain button are settings (manage_settings);
+    # a deal's score as JSON follows the deal page's scope
+    "winprob:index": Rule(("GET",), flat(ADMIN), per_record=False),
+    "winprob:retrain": Rule(("POST",), flat(ADMIN), per_record=False),
+    "winprob:deal_json": Rule(("GET",), scoped(EVERYONE), _deal),
 }
 # URL names taking positional variants that are not records.
 VARIANTS = {
