@@ -316,6 +316,11 @@ SALESTRACK_SHARE_CLEANUP_AT = env_str("SALESTRACK_SHARE_CLEANUP_AT", "03:10")
 SALESTRACK_SHARE_KEEP_DAYS = env_int("SALESTRACK_SHARE_KEEP_DAYS", 30)
 # Morning job, "HH:MM" or "off": every active rep's daily follow-up list (salestrack.today).
 SALESTRACK_TODAY_AT = env_str("SALESTRACK_TODAY_AT", "07:30")
+# Reminders (salestrack.reminders), "HH:MM" or "off": follow-ups due today and overdue are sent
+# from this time on (checked every 15 minutes); goals whose light turned red, daily at this time.
+# The daily update reminder's time is set by administrators at /reminders/settings/.
+SALESTRACK_FOLLOWUP_REMINDER_AT = env_str("SALESTRACK_FOLLOWUP_REMINDER_AT", "08:30")
+SALESTRACK_GOAL_RED_AT = env_str("SALESTRACK_GOAL_RED_AT", "09:00")
 
 # Notifications (salestrack.notifications): e-mail through SMTP, sent by the worker only
 # (links made absolute with SALESTRACK_SITE_URL, below).

@@ -25,6 +25,7 @@ urlpatterns = [
     path("hygiene/", include("salestrack.hygiene.urls")),
     path("cadence/", include("salestrack.cadence.urls")),
     path("notifications/", include("salestrack.notifications.urls")),
+    path("reminders/", include("salestrack.reminders.urls")),
     path("bots/", include("salestrack.bots.urls")),
     path("reports/", include("salestrack.reports.urls")),
     path("calendar/", include("salestrack.calendars.urls")),

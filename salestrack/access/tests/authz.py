@@ -559,6 +559,10 @@ def _stage_new(w, rel):
     }
 
 
+def _reminder_settings(w, rel):
+    return [], {"daily_enabled": "on", "daily_at": "17:30"}
+
+
 def _cadence_rule(w, rel):
     from salestrack.cadence.models import FollowUpRule
 
@@ -868,6 +872,8 @@ RULES: dict[str, Rule] = {
     # background jobs
     "jobs:failures": Rule(("GET",), flat(ADMIN), per_record=False),
     "jobs:resolve": Rule(("POST",), flat(ADMIN), per_record=False),
+    # reminders
+    "reminders:settings": Rule(("GET", "POST"), flat(ADMIN), _reminder_settings, per_record=False),
     # hand-over
     "handover:index": Rule(("GET",), flat(HANDOVER), per_record=False),
     "handover:execute": Rule(
