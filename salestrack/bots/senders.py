@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from salestrack.bots.formats import build_request
 from salestrack.bots.models import Bot
 from salestrack.bots.network import TargetRefused, TransportFailed, post_json
+from salestrack.bots.services import bot_delivery_record
 from salestrack.notifications.events import Message
 
 DELIVERY_HEADER = "X-Salestrack-Delivery"
@@ -81,7 +82,22 @@ def check_answer(kind: str, status: int, text: str) -> None:
 
 
 def deliver(bot: Bot, message: Message, *, idempotency_key: str) -> Delivery:
-    """send(), returning the service's answer; BotDeliveryError when it was not accepted."""
+    """send(), returning the service's answer; BotDeliveryError when it was not accepted. The
+    outcome becomes the bot's last delivery status."""
+    try:
+        delivery = _deliver(bot, message, idempotency_key=idempotency_key)
+    except BotDeliveryError as exc:
+        if bot.pk:
+            bot_delivery_record(bot_id=bot.pk, ok=False, detail=str(exc))
+        raise
+    if bot.pk:
+        bot_delivery_record(
+            bot_id=bot.pk, ok=True, detail=f"HTTP {delivery.status}: {delivery.answer}"
+        )
+    return delivery
+
+
+def _deliver(bot: Bot, message: Message, *, idempotency_key: str) -> Delivery:
     url, payload = build_request(bot, message)
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     try:

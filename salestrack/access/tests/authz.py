@@ -303,6 +303,7 @@ def build_world(personas) -> World:
     SavedMapping.objects.create(
         record_type="customers", name="矩阵映射", user=None, columns={"公司名称": "name"}
     )
+    make_bots(personas)
     role_obj = role_create(
         key="matrix-tmp",
         name="矩阵临时角色",
@@ -744,6 +745,48 @@ def _done_batch(w, rel):
     return [w.rec(rel).done_batch.pk], {}
 
 
+def make_bots(personas) -> None:
+    """A WeCom bot per team (bots:*). Its address is private: a test send is refused before
+    any connection (a message, never the network)."""
+    from salestrack.bots.models import Bot
+
+    for team in (personas.department, personas.team_a, personas.team_b):
+        Bot.objects.create(
+            team=team,
+            kind="wecom",
+            name=f"矩阵机器人-{team.pk}",
+            webhook_url="https://10.255.0.1/cgi-bin/webhook/send?key=m",
+        )
+
+
+def _bot(w, rel):
+    """The bot of the team of the relation's owner."""
+    from salestrack.bots.models import Bot
+
+    return [Bot.objects.get(team=w.rec(rel).owner.team, name__startswith="矩阵机器人").pk], {}
+
+
+def _bot_data(team_id) -> dict:
+    # a literal public address: accepted without a DNS query, and saving connects nowhere
+    return {
+        "team": team_id,
+        "kind": "wecom",
+        "name": "矩阵新机器人",
+        "webhook_url": "https://1.1.1.1/cgi-bin/webhook/send?key=matrix",
+        "language": "zh-hans",
+        "enabled": "on",
+    }
+
+
+def _bot_new(w, rel):
+    return [], _bot_data(w.requester.team_id)
+
+
+def _bot_edit(w, rel):
+    args, _data = _bot(w, rel)
+    return args, _bot_data(w.rec(rel).owner.team_id)
+
+
 LIST_SHOWS = {role: SEES[role] for role in ROLES}
 FOLLOWUP_CREATE = frozenset({"admin", "director", "manager", "manager_a", "rep"})
 CUSTOMER_EDIT = WRITERS | {"marketing"}
@@ -774,6 +817,12 @@ BATCH_WRITE = override(BATCH, **{role: {"own": DENY} for role in NOT_IMPORTERS})
 # The forecast (forecast.selectors.can_view_forecast): the analytics right or a team, subtree
 # or all deal scope (reps see only their own deals, auditors none).
 FORECASTERS = EVERYONE - {"rep", "auditor"}
+# Group bots (bots.selectors.bot_manageable_teams): administrators and all-deal sellers
+# (directors) every team's, managers their team's or subtree's (404 beyond); others 403 first.
+BOT_MANAGERS = frozenset({"admin", "director", "manager", "manager_a"})
+BOTS = override(
+    scoped(BOT_MANAGERS), **{r: dict.fromkeys(RELATIONS, DENY) for r in EVERYONE - BOT_MANAGERS}
+)
 
 RULES: dict[str, Rule] = {
     "/": Rule(("GET",), flat(EVERYONE), per_record=False),
@@ -1028,6 +1077,12 @@ RULES: dict[str, Rule] = {
     "forecast:weighted": Rule(("GET",), flat(FORECASTERS), per_record=False),
     "forecast:statistical": Rule(("GET",), flat(FORECASTERS), per_record=False),
     "forecast:backtest": Rule(("GET",), flat(FORECASTERS), per_record=False),
+    # group bots: the list and a new bot for bot managers; a bot beyond the team scope 404
+    "bots:index": Rule(("GET",), flat(BOT_MANAGERS), per_record=False),
+    "bots:create": Rule(("GET", "POST"), flat(BOT_MANAGERS), _bot_new, per_record=False),
+    "bots:edit": Rule(("GET", "POST"), BOTS, _bot_edit),
+    "bots:delete": Rule(("POST",), BOTS, _bot),
+    "bots:test": Rule(("POST",), BOTS, _bot),
     # win probability: the model page and its retrain button are settings (manage_settings);
     # a deal's score as JSON follows the deal page's scope
     "winprob:index": Rule(("GET",), flat(ADMIN), per_record=False),
