@@ -134,6 +134,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "salestrack.access.context.access",
+                "salestrack.notifications.context_processors.notifications",
             ],
         },
     },

@@ -39,6 +39,8 @@ class EventType:
     render: Callable[[dict], Message]
     default_channels: frozenset[str] = field(default_factory=lambda: frozenset({CHANNEL_INAPP}))
     group: str | Promise = ""
+    # The user channels this event may use (the settings matrix shows only these).
+    channels: tuple[str, ...] = USER_CHANNELS
 
 
 _REGISTRY: dict[str, EventType] = {}

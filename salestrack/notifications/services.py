@@ -123,6 +123,8 @@ def notify(
     }
 
     def wants(user_id: int, channel: str) -> bool:
+        if channel not in event_type.channels:
+            return False
         return choices.get((user_id, channel), channel in event_type.default_channels)
 
     created = 0
@@ -176,7 +178,7 @@ def notify(
         queued = queued or delivery is not None
 
     if queued:
-        transaction.on_commit(_kick_worker)
+        transaction.on_commit(_kick_worker, robust=True)
     return created
 
 
@@ -252,5 +254,5 @@ def delivery_retry(*, actor: User, pks: Iterable[int] | None = None) -> int:
         changes={"status": ["failed", "pending"]},
         extra={"deliveries": ids},
     )
-    transaction.on_commit(_kick_worker)
+    transaction.on_commit(_kick_worker, robust=True)
     return count

@@ -45,6 +45,7 @@ from salestrack.goals.periods import period_bounds
 from salestrack.hygiene.services import MERGE_FIELDS
 from salestrack.imports import services as import_services
 from salestrack.imports.models import ImportBatch, SavedMapping
+from salestrack.notifications.models import Notification
 from salestrack.pipeline.models import Pipeline, Stage
 from salestrack.pool.models import PoolEvent
 from salestrack.risks.models import RiskFlag
@@ -111,6 +112,7 @@ class Rec:
     batch: ImportBatch  # an import of `owner` in preview (one customer row of its own)
     done_batch: ImportBatch  # a finished import of `owner` that created `imported`
     imported: Customer  # created by `done_batch` (undo sends it to the trash)
+    notification: Notification | None = None  # one for `owner` (notifications:open/read)
 
 
 @dataclass
@@ -286,6 +288,9 @@ def build_world(personas) -> World:
             done_batch,
             imported,
         )
+        recs[key].notification = Notification.objects.create(
+            recipient=owner, event="matrix.unregistered", params={}
+        )
     # The public pool: released long ago by someone who is never a requester (no cooling).
     pooled_at = timezone.now() - datetime.timedelta(days=365)
     pooled = CustomerFactory(owner=personas.admin, name="矩阵公海客户")
@@ -404,6 +409,14 @@ class Rule:
 
 def _none(w, rel):
     return [], {}
+
+
+# Notifications belong to their recipient only: someone else's is 404 for every role.
+OWN_ONLY = {role: {"own": ALLOW, "team": HIDDEN, "other": HIDDEN} for role in ROLES}
+
+
+def _notification(w, rel):
+    return [w.rec(rel).notification.pk], {}
 
 
 def _customer(w, rel):
@@ -921,6 +934,14 @@ RULES: dict[str, Rule] = {
     # background jobs
     "jobs:failures": Rule(("GET",), flat(ADMIN), per_record=False),
     "jobs:resolve": Rule(("POST",), flat(ADMIN), per_record=False),
+    # notifications: everyone has a centre and settings; a notification is its recipient's only
+    "notifications:index": Rule(("GET",), flat(EVERYONE), per_record=False),
+    "notifications:open": Rule(("GET",), OWN_ONLY, _notification),
+    "notifications:read": Rule(("POST",), OWN_ONLY, _notification),
+    "notifications:read_all": Rule(("POST",), flat(EVERYONE), per_record=False),
+    "notifications:settings": Rule(("GET", "POST"), flat(EVERYONE), per_record=False),
+    "notifications:failed": Rule(("GET",), flat(ADMIN), per_record=False),
+    "notifications:retry": Rule(("POST",), flat(ADMIN), per_record=False),
     # reminders
     "reminders:settings": Rule(("GET", "POST"), flat(ADMIN), _reminder_settings, per_record=False),
     # hand-over

@@ -1,0 +1,58 @@
+"""A real SMTP server for the tests (aiosmtpd on 127.0.0.1, a free port), with a receiver that
+keeps every message and counts repeats of a Message-ID as the same message."""
+
+import asyncio
+import email
+import email.policy
+import socket
+import threading
+from dataclasses import dataclass, field
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Receiver:
+    """aiosmtpd handler. `raw` holds every message as received, `by_id` the messages by
+    Message-ID (a receiver that de-duplicates). `delay` seconds are spent after a message is
+    recorded and before it is acknowledged (250), so a sender killed then never learns it was
+    delivered; `arrived` is set on each arrival."""
+
+    delay: float = 0.0
+    raw: list = field(default_factory=list)
+    arrived: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.raw.append(message)
+        self.arrived.set()
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return "250 Message accepted for delivery"
+
+    @property
+    def by_id(self) -> dict:
+        with self.lock:
+            return {m["Message-ID"]: m for m in self.raw}
+
+
+class SMTPServer:
+    def __init__(self, delay: float = 0.0):
+        self.receiver = Receiver(delay=delay)
+        self.port = free_port()
+        self.controller = Controller(self.receiver, hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> "SMTPServer":
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.controller.stop()
