@@ -317,6 +317,11 @@ SALESTRACK_SHARE_CLEANUP_AT = env_str("SALESTRACK_SHARE_CLEANUP_AT", "03:10")
 SALESTRACK_SHARE_KEEP_DAYS = env_int("SALESTRACK_SHARE_KEEP_DAYS", 30)
 # Morning job, "HH:MM" or "off": every active rep's daily follow-up list (salestrack.today).
 SALESTRACK_TODAY_AT = env_str("SALESTRACK_TODAY_AT", "07:30")
+# Scheduled reports (salestrack.reports), "HH:MM" or "off": today's on working days, last week's
+# on Mondays, last month's on the 1st.
+SALESTRACK_REPORT_DAILY_AT = env_str("SALESTRACK_REPORT_DAILY_AT", "18:00")
+SALESTRACK_REPORT_WEEKLY_AT = env_str("SALESTRACK_REPORT_WEEKLY_AT", "08:00")
+SALESTRACK_REPORT_MONTHLY_AT = env_str("SALESTRACK_REPORT_MONTHLY_AT", "08:00")
 # Reminders (salestrack.reminders), "HH:MM" or "off": follow-ups due today and overdue are sent
 # from this time on (checked every 15 minutes); goals whose light turned red, daily at this time.
 # The daily update reminder's time is set by administrators at /reminders/settings/.

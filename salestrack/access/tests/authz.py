@@ -800,6 +800,19 @@ def _bot_edit(w, rel):
     return args, _bot_data(w.rec(rel).owner.team_id)
 
 
+def _report(w, rel):
+    """The weekly report of the relation's owner (a rep report), this week."""
+    monday = period_bounds("week", timezone.localdate())[0]
+    return ["weekly", "rep", w.rec(rel).owner.pk, monday.isoformat()], {}
+
+
+def _calendar_feed(w, rel):
+    """The requester's own feed address (made on first use): the token is the only key."""
+    from salestrack.calendars.services import calendar_token_issue
+
+    return [calendar_token_issue(user=w.requester)], {}
+
+
 LIST_SHOWS = {role: SEES[role] for role in ROLES}
 FOLLOWUP_CREATE = frozenset({"admin", "director", "manager", "manager_a", "rep"})
 CUSTOMER_EDIT = WRITERS | {"marketing"}
@@ -836,6 +849,10 @@ BOT_MANAGERS = frozenset({"admin", "director", "manager", "manager_a"})
 BOTS = override(
     scoped(BOT_MANAGERS), **{r: dict.fromkeys(RELATIONS, DENY) for r in EVERYONE - BOT_MANAGERS}
 )
+
+# Reports (reports.selectors): the dashboard's roles; a rep report within visible_users (a
+# rep: only their own), 404 beyond; roles without deals (auditors) 403 first.
+REPORTS = override(scoped(ANALYTICS), auditor=dict.fromkeys(RELATIONS, DENY))
 
 RULES: dict[str, Rule] = {
     "/": Rule(("GET",), flat(EVERYONE), per_record=False),
@@ -1098,6 +1115,15 @@ RULES: dict[str, Rule] = {
     "forecast:weighted": Rule(("GET",), flat(FORECASTERS), per_record=False),
     "forecast:statistical": Rule(("GET",), flat(FORECASTERS), per_record=False),
     "forecast:backtest": Rule(("GET",), flat(FORECASTERS), per_record=False),
+    # reports: the picker for the dashboard's roles; a rep's report in the requester's scope
+    "reports:index": Rule(("GET",), flat(ANALYTICS), per_record=False),
+    "reports:report": Rule(("GET",), REPORTS, _report),
+    # the calendar feed: everyone manages their own address; the feed answers to its token
+    # alone (no login), here the requester's own
+    "calendars:index": Rule(("GET",), flat(EVERYONE), per_record=False),
+    "calendars:issue": Rule(("POST",), flat(EVERYONE), per_record=False),
+    "calendars:revoke": Rule(("POST",), flat(EVERYONE), per_record=False),
+    "calendars:feed": Rule(("GET",), flat(EVERYONE), _calendar_feed, per_record=False),
     # group bots: the list and a new bot for bot managers; a bot beyond the team scope 404
     "bots:index": Rule(("GET",), flat(BOT_MANAGERS), per_record=False),
     "bots:create": Rule(("GET", "POST"), flat(BOT_MANAGERS), _bot_new, per_record=False),

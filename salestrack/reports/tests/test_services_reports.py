@@ -1,0 +1,70 @@
+from decimal import Decimal
+
+from django.utils import translation
+
+from salestrack.notifications.events import get_event_type
+from salestrack.notifications.models import Notification
+from salestrack.reports.messages import render_report
+from salestrack.reports.selectors import report_url
+from salestrack.reports.services import report_recipients, reports_send
+from salestrack.reports.tasks import report_weekly_send
+from salestrack.reports.tests.conftest import WEEK
+
+
+def test_it_sends_each_rep_their_report_and_each_manager_their_teams(personas, week):
+    assert reports_send(kind="weekly", period_start=WEEK) == 4  # alice, bob, charlie; mia
+    notes = {n.recipient.username: n for n in Notification.objects.select_related("recipient")}
+    assert set(notes) == {"alice", "bob", "charlie", "mia"}  # not the admin (no team scope)
+    alice, mia = notes["alice"].params, notes["mia"].params
+    assert (alice["subject"], alice["subject_id"], alice["created"]) == (
+        "rep",
+        personas.alice.pk,
+        2,
+    )
+    assert (alice["won"], Decimal(alice["won_amount"]), alice["moves"], alice["followups"]) == (
+        1,
+        Decimal("100"),
+        3,
+        2,
+    )
+    assert (mia["subject"], mia["subject_id"], mia["created"]) == (
+        "team",
+        personas.department.pk,
+        4,
+    )
+    assert notes["alice"].event == "report.weekly"
+    assert notes["alice"].dedup_key == f"report:weekly:rep:{personas.alice.pk}:2025-05-05"
+    assert alice["url"] == report_url("weekly", "rep", personas.alice.pk, WEEK)
+
+
+def test_a_second_run_sends_nothing_twice(personas, week):
+    assert report_weekly_send() == 4  # the Monday job: last complete week = 05-05
+    assert report_weekly_send() == 0
+    assert Notification.objects.count() == 4
+
+
+def test_recipients_follow_the_roles_deal_scope(personas):
+    got = {(r.user.username, r.subject, r.subject_obj.pk) for r in report_recipients()}
+    assert got == {
+        ("alice", "rep", personas.alice.pk),
+        ("bob", "rep", personas.bob.pk),
+        ("charlie", "rep", personas.charlie.pk),
+        ("mia", "team", personas.department.pk),
+    }
+
+
+def test_the_message_renders_in_the_recipients_language(personas, week):
+    reports_send(kind="weekly", period_start=WEEK)
+    params = Notification.objects.get(recipient=personas.alice).params
+    event = get_event_type("report.weekly")
+    with translation.override("en"):
+        en = event.render(params)
+    with translation.override("zh-hans"):
+        zh = render_report(params)
+    assert en.title.startswith("Weekly report 2025 week 19")
+    assert "New deals: 2 (¥300)" in en.text and "Stage moves: 3" in en.text
+    assert "Follow-ups made: 2" in en.text and "Goals: none set" in en.text
+    # the period and the figures in Chinese (the report's own words: .tr/reports.json)
+    assert "2025年第19周 · 艾丽丝" in zh.title and "Weekly report" not in en.text
+    assert "2 (¥300)" in zh.text and "🔴" not in zh.text
+    assert en.url == zh.url == params["url"]
