@@ -505,6 +505,7 @@ def test_every_screen(new_page, personas, stages, lang, device, settings, tmp_pa
     screens.visit("/access/roles/", "roles")
     screens.visit("/access/roles/rep/", "role-edit")
     screens.visit("/cadence/rules/", "cadence-rules")
+    screens.visit("/reminders/settings/", "reminder-settings")
     screens.visit("/jobs/failures/", "job-failures")
 
     # Screens added since: Alice's own (the rep), then Mia's (the manager of both teams).
