@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from salestrack.analytics import selectors
@@ -70,34 +72,66 @@ def api(request: HttpRequest, name: str) -> HttpResponse:
     return JsonResponse(data, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False})
 
 
+# The dashboard's cards in page order: (name, heading shown while it loads, the figures it
+# needs). The page renders its frame at once and each card loads from ?part=<name>.
+CARDS: list[tuple[str, str | Promise, tuple[str, ...]]] = [
+    ("kpis", "", ("summary", "cycle")),
+    ("funnel", _("Funnel of the deals created in the period"), ("funnel",)),
+    ("stage_times", _("Time in stage (days)"), ("stage_times",)),
+    ("breakdown", _("Win rate, won amount and cycle"), ("breakdown",)),
+    ("sources", _("Lead-source quality"), ("sources",)),
+    ("industries", _("Industry mix of won business"), ("industries",)),
+    ("targets", _("Target completion"), ("targets",)),
+]
+
+
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The frame (filters, period, one placeholder per card) without any aggregate; with
+    `part=<card>` from htmx only that card (its figures, one selector each); `part=all` (or a
+    card asked for without htmx) the whole page with every card, as without JavaScript."""
     analytics_require(request.user)
     form, filters = _filters(request)
-    context = {"filter_form": form, "figures": None}
-    if filters is not None:
-        user = request.user
-        dimensions = [by for by in GROUP_LABELS if group_readable(user, by)]
-        figures = {
-            name: FIGURE_VIEWS[name](user, filters, None)
-            for name in FIGURE_VIEWS
-            if name != "breakdown"
-        }
-        figures["breakdowns"] = {
-            by: selectors.analytics_breakdown(user=user, filters=filters, by=by)
-            for by in dimensions
-        }
-        if "industry" not in dimensions:
-            figures.pop("industries")
-        context |= {
-            "figures": figures,
-            "filters": filters,
-            "dimensions": [(by, GROUP_LABELS[by]) for by in dimensions],
-            "money": amounts_visible(user),
-            "query": request.GET.urlencode(),
-        }
-    return render(request, "analytics/dashboard.html", context, status=200 if filters else 400)
+    context = {"filter_form": form, "cards": None, "figures": None}
+    if filters is None:
+        return render(request, "analytics/dashboard.html", context, status=400)
+    user = request.user
+    dimensions = [by for by in GROUP_LABELS if group_readable(user, by)]
+    by = request.GET.get("by")
+    by = by if by in dimensions else (dimensions[0] if dimensions else None)
+    cards = [
+        {"name": name, "title": title, "needs": needs}
+        for name, title, needs in CARDS
+        if (name != "industries" or "industry" in dimensions) and (name != "breakdown" or by)
+    ]
+    params = request.GET.copy()
+    for name in ("part", "by"):
+        params.pop(name, None)
+    context |= {
+        "cards": cards,
+        "filters": filters,
+        "dimensions": [(key, GROUP_LABELS[key]) for key in dimensions],
+        "money": amounts_visible(user),
+        "query": params.urlencode(),
+    }
+    part = request.GET.get("part", "")
+    wanted = [card for card in cards if card["name"] == part] if request.htmx else cards
+    if not part or not wanted:
+        if part and request.htmx:
+            raise Http404
+        return render(request, "analytics/dashboard.html", context)
+    figures = {}
+    for card in wanted:
+        for name in card["needs"]:
+            if name == "breakdown":
+                figures[name] = selectors.analytics_breakdown(user=user, filters=filters, by=by)
+            else:
+                figures[name] = FIGURE_VIEWS[name](user, filters, None)
+    context["figures"] = figures
+    if request.htmx:
+        return render(request, f"analytics/dashboard.html#card-{part}", context)
+    return render(request, "analytics/dashboard.html", context)
 
 
 @login_required

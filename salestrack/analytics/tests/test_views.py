@@ -170,13 +170,68 @@ def test_the_drill_down_refuses_unknown_figures_and_stages(client, personas, his
 
 def test_the_dashboard_shows_charts_the_bottleneck_and_changes(client, personas, history):
     client.force_login(personas.mia)
-    r = client.get("/analytics/")
+    r = client.get("/analytics/", {"part": "all"})
     assert r.status_code == 200
     html = r.content.decode()
-    assert "vendor/echarts.min.js" in html and 'id="analytics-data"' in html
+    assert "vendor/echarts.min.js" in html and 'id="analytics-funnel-data"' in html
     assert 'class="bottleneck"' in html and "js/analytics.js" in html
     assert 'class="delta' in html
     assert "/analytics/deals/?" in html
+    assert "hx-trigger" not in html.split('id="analytics-cards"')[1]  # nothing left to load
+
+
+CARD_NAMES = ["kpis", "funnel", "stage_times", "breakdown", "sources", "industries", "targets"]
+
+
+def test_the_frame_paints_without_figures_and_each_card_loads_alone(
+    client, personas, history, django_assert_max_num_queries
+):
+    client.force_login(personas.mia)
+    with django_assert_max_num_queries(12):  # session, user, role, filter choices: no figure
+        frame = client.get("/analytics/", {"period": "this_quarter"})
+    html = frame.content.decode()
+    loading = [c for c in CARD_NAMES if f'data-card-loading="{c}"' in html]
+    assert loading == CARD_NAMES
+    assert "period=this_quarter&amp;part=funnel" in html  # each card keeps the filters
+    assert "data-table" not in html and "2025-04-01 – 2025-06-30" in html
+    for name in CARD_NAMES:
+        card = client.get(
+            "/analytics/", {"period": "this_quarter", "part": name}, HTTP_HX_REQUEST="true"
+        )
+        assert card.status_code == 200, name
+        part = card.content.decode()
+        assert f'id="card-{name}"' in part and "<html" not in part, name
+        assert "Loading" not in part and "hx-trigger" not in part, name
+    funnel = client.get("/analytics/", {"part": "funnel"}, HTTP_HX_REQUEST="true")
+    assert 'class="bottleneck"' in funnel.content.decode()
+
+
+def test_the_breakdown_card_switches_dimension_and_keeps_unknown_ones_out(
+    client, personas, history
+):
+    client.force_login(personas.mia)
+    card = client.get("/analytics/", {"part": "breakdown", "by": "team"}, HTTP_HX_REQUEST="true")
+    html = card.content.decode()
+    assert 'data-table="breakdown-team"' in html and "上海一组" in html
+    assert 'part=breakdown&amp;by=industry"' in html  # the other tabs load the same way
+    fallback = client.get("/analytics/", {"part": "breakdown", "by": "nonsense"})
+    assert 'data-table="breakdown-rep"' in fallback.content.decode()  # whole page, first tab
+    assert (
+        client.get("/analytics/", {"part": "everything"}, HTTP_HX_REQUEST="true").status_code == 404
+    )
+
+
+def test_cards_follow_access_and_the_filters(client, personas, history):
+    client.force_login(personas.alice)
+    card = client.get("/analytics/", {"part": "kpis"}, HTTP_HX_REQUEST="true")
+    assert card.status_code == 200
+    assert card.context["figures"]["summary"]["created"]["value"] == 4  # her own deals
+    auditor = UserFactory(role="auditor", team=personas.team_a)
+    client.force_login(auditor)
+    assert client.get("/analytics/", {"part": "kpis"}, HTTP_HX_REQUEST="true").status_code == 403
+    client.force_login(personas.mia)
+    bad = client.get("/analytics/", {"part": "kpis", "period": "x"}, HTTP_HX_REQUEST="true")
+    assert bad.status_code == 400 and "data-card" not in bad.content.decode()
 
 
 def test_reps_see_their_own_figures_and_auditors_are_refused(client, personas, history):
@@ -212,8 +267,8 @@ def test_money_is_left_out_for_a_role_whose_amount_is_hidden(client, personas, h
     assert summary["amounts_visible"] is False and summary["won_amount"] is None
     funnel = api(client, "funnel").json()
     assert all(row["amount"] is None for row in funnel["stages"])
-    html = client.get("/analytics/").content.decode()
-    assert "¥" not in html
+    html = client.get("/analytics/", {"part": "all"}).content.decode()
+    assert "¥" not in html and 'data-table="funnel"' in html
     drill = client.get(funnel["stages"][0]["url"]).content.decode()
     assert "¥" not in drill and "900" not in drill
 
