@@ -1,5 +1,6 @@
 import pytest
 
+from salestrack.bots.tests.receiver import bot_receiver  # noqa: F401 - the fixture
 from salestrack.notifications.tests.factories import register_test_event
 from salestrack.notifications.tests.smtp import SMTPServer, free_port
 

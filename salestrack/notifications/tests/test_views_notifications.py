@@ -185,9 +185,8 @@ def test_the_failed_page_is_for_admins_only(client, personas):
 
 
 def test_retry_now_and_retry_all(client, personas, django_capture_on_commit_callbacks):
-    one, two, three = (
-        DeliveryFactory(status="failed", attempts=6, last_error="x") for _ in range(3)
-    )
+    one = DeliveryFactory(status="failed", attempts=6, last_error="x")
+    DeliveryFactory.create_batch(2, status="failed", attempts=6, last_error="x")
     sent = DeliveryFactory(status="sent", attempts=1)
     client.force_login(personas.admin)
     with django_capture_on_commit_callbacks(execute=False) as kicks:
