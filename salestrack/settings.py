@@ -207,6 +207,10 @@ SALESTRACK_IMPORT_FUZZY_THRESHOLD = env_int("SALESTRACK_IMPORT_FUZZY_THRESHOLD",
 SALESTRACK_IMPORT_MAX_MB = env_int("SALESTRACK_IMPORT_MAX_MB", 50)
 # A running import whose progress has not moved for this long lost its worker: marked failed.
 SALESTRACK_IMPORT_STALL_MINUTES = env_int("SALESTRACK_IMPORT_STALL_MINUTES", 30)
+# Public datasets (salestrack.datasets, `manage.py load_datasets`): the folder holding them.
+SALESTRACK_DATASETS_DIR = Path(
+    env_str("SALESTRACK_DATASETS_DIR", str(BASE_DIR.parent / "shared" / "datasets"))
+)
 # Risks (salestrack.risks): a deal with no follow-up for this many days counts as stalled.
 SALESTRACK_STALL_NO_FOLLOWUP_DAYS = env_int("SALESTRACK_STALL_NO_FOLLOWUP_DAYS", 14)
 # Cycle warning: an open deal older than this share (%) of its segment's median time-to-win ...
