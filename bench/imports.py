@@ -39,7 +39,12 @@ whole-process figure, C extensions and the driver included); base_mb is the chil
 before the import started (Django loaded, connected), so peak_mb - base_mb is what the import
 added. Queries are counted with a connection execute_wrapper (nothing is stored).
 
-Output, one JSON line per case (bench/pages.py's fields plus rows_per_s, peak_mb, base_mb):
+cpu_ms is the child's CPU time (user + system) over the same span: on a shared machine the
+wall time also counts the waits for a core, the CPU time does not (the database server's own
+CPU, on PostgreSQL, is not in it).
+
+Output, one JSON line per case (bench/pages.py's fields plus cpu_ms, rows_per_s, peak_mb,
+base_mb):
 `salestrack-<fmt>` has baseline_ms = the django-import-export time of the same format and
 ratio = salestrack / baseline (< 0.1: at least 10× faster); `django-import-export-<fmt>` is
 its own baseline (ratio 1). `salestrack-<fmt>-tenth` imports the first N/10 rows, and
@@ -492,10 +497,11 @@ def run_child(args: argparse.Namespace) -> None:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(count):
         importer(path)
     elapsed = (time.perf_counter() - started) * 1000
+    cpu = (time.process_time() - cpu_started) * 1000
     if args.profile:
         profiler.disable()
         stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative")
@@ -503,7 +509,15 @@ def run_child(args: argparse.Namespace) -> None:
         stats.sort_stats("tottime").print_stats(30)
     records = [Customer.objects.count(), Contact.objects.count(), Deal.objects.count()]
     print(
-        json.dumps({"ms": elapsed, "queries": queries, "base_mb": base_mb, "records": records}),
+        json.dumps(
+            {
+                "ms": elapsed,
+                "cpu_ms": cpu,
+                "queries": queries,
+                "base_mb": base_mb,
+                "records": records,
+            }
+        ),
         flush=True,
     )
 
@@ -544,7 +558,7 @@ def parse_args() -> argparse.Namespace:
 
 def measure(args, dbs: Databases, kind: str, path: Path, rows: int) -> dict:
     """Import `path` `--repeat` times, each into a fresh database; timings and peak memory."""
-    samples, peaks, bases, queries = [], [], [], 0
+    samples, cpus, peaks, bases, queries = [], [], [], [], 0
     for _ in range(args.repeat):
         data_dir, url = dbs.fresh()
         argv = ["--child", kind, "--file", str(path), "--data-dir", str(data_dir)]
@@ -557,6 +571,7 @@ def measure(args, dbs: Databases, kind: str, path: Path, rows: int) -> dict:
         if result["records"] != [rows] * 3:
             sys.exit(f"{kind} {path.name}: expected {rows} of each, got {result['records']}")
         samples.append(result["ms"])
+        cpus.append(result["cpu_ms"])
         peaks.append(peak)
         bases.append(result["base_mb"])
         queries = result["queries"]
@@ -565,6 +580,7 @@ def measure(args, dbs: Databases, kind: str, path: Path, rows: int) -> dict:
     return {
         "median_ms": statistics.median(samples),
         "p95_ms": p95,
+        "cpu_ms": statistics.median(cpus),
         "queries": queries,
         "peak_mb": max(peaks),
         "base_mb": min(bases),
@@ -579,6 +595,7 @@ def line(args, case: str, n: int, m: dict, baseline: float | None) -> dict:
         "n": n,
         "median_ms": round(m["median_ms"], 1),
         "p95_ms": round(m["p95_ms"], 1),
+        "cpu_ms": round(m["cpu_ms"], 1),
         "queries": m["queries"],
         "baseline_ms": round(baseline, 1) if baseline else None,
         "ratio": round(m["median_ms"] / baseline, 3) if baseline else None,

@@ -26,6 +26,20 @@ _PASS = (
 def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     if field.is_relation or isinstance(field, _PASS):
         return None
+    if isinstance(field, (models.DateTimeField, models.DateField)):
+        # The same few values come back on every row (the import's `now`, the same dates):
+        # adapted once each (time zone conversion and formatting are most of an insert's time).
+        cache: dict = {}
+
+        def adapt(value):
+            found = cache.get(value)
+            if found is None:
+                if len(cache) > 10_000:
+                    cache.clear()
+                found = cache[value] = field.get_db_prep_save(value, connection)
+            return found
+
+        return adapt
     return lambda value: field.get_db_prep_save(value, connection)
 
 

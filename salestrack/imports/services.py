@@ -35,7 +35,7 @@ from salestrack.imports.engine import Options, Report, run_import
 from salestrack.imports.fields import header_norm
 from salestrack.imports.followups import undo_followups
 from salestrack.imports.models import ImportBatch, RecordType, SavedMapping
-from salestrack.imports.reading import SUFFIXES, count_rows
+from salestrack.imports.reading import SUFFIXES, check_readable, count_rows
 from salestrack.imports.state import IdRuns, id_chunks, id_count, iter_ids
 from salestrack.imports.writers import error_report_xlsx
 
@@ -77,11 +77,39 @@ def batch_create(*, actor: User, record_type: str, upload: UploadedFile) -> Impo
     with open(path, "wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
-    return batch_create_from_path(actor=actor, record_type=record_type, path=path, name=name)
+    try:
+        return batch_create_from_path(actor=actor, record_type=record_type, path=path, name=name)
+    except ApplicationError:
+        path.unlink(missing_ok=True)  # unreadable: nothing of it stays
+        raise
+
+
+def import_upload(*, actor: User, record_type: str, upload: UploadedFile) -> ImportBatch:
+    """The wizard's upload: store the file, open a batch and check it (now, or in the
+    background for large files). A file that cannot be read leaves nothing behind: no batch
+    in the history, no stored file — only the reason."""
+    batch = batch_create(actor=actor, record_type=record_type, upload=upload)
+    try:
+        with transaction.atomic():
+            import_preview_start(batch=batch)
+    except ApplicationError:
+        batch_discard(batch=batch)
+        raise
+    return batch
+
+
+def batch_discard(*, batch: ImportBatch) -> None:
+    """Remove a batch that never got past its first check, with its stored files."""
+    for path in (Path(batch.file_path), plan_cache_path(batch), progress_path(batch)):
+        path.unlink(missing_ok=True)
+    batch.delete()
 
 
 def batch_create_from_path(*, actor: User, record_type: str, path: Path, name: str) -> ImportBatch:
+    """Open a batch in preview for a stored file; ApplicationError (and no batch) when the file
+    cannot be read (not a spreadsheet, neither UTF-8 nor GBK text, empty)."""
     require_import_rights(actor, record_type)
+    check_readable(path)
     return ImportBatch.objects.create(
         user=actor,
         record_type=record_type,

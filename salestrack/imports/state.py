@@ -4,7 +4,8 @@
   contacts, follow-ups) as 8-byte digests in a private temporary SQLite file (the stdlib
   module, not Django's connection: it takes no part in the import's transaction, works the
   same on PostgreSQL, and vanishes with the process). Keys added by the current chunk stay in
-  a dict until the chunk is done.
+  a dict until the chunk is done. A fixed 4 MB Bloom filter answers most look-ups (keys never
+  seen) without asking the file.
 - `IdRuns`: the ids an import created, as runs [first, last] (ids from one INSERT … RETURNING
   are consecutive, so 100,000 new customers are a handful of runs).
 - `PlanCache`: the preview's cleaned rows, one JSON line per chunk in a file next to the
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 CACHE_VERSION = 1
+BLOOM_BITS = 1 << 25
 
 
 def digest(*parts: Any) -> int:
@@ -47,11 +49,26 @@ class FileIndex:
             "new INTEGER NOT NULL)"
         )
         self.fresh: dict[int, list] = {}  # added by the current chunk
+        # Bloom filter over every key in the file: 2**25 bits, 3 probes from the digest's bits
+        # (1,000,000 keys: ~0.06 % of new keys asked of the file for nothing).
+        self.bits = bytearray(BLOOM_BITS // 8)
+
+    @staticmethod
+    def _probes(key: int) -> tuple[int, int, int]:
+        key &= (1 << 64) - 1
+        mask = BLOOM_BITS - 1
+        return key & mask, (key >> 21) & mask, (key >> 42) & mask
+
+    def _maybe(self, key: int) -> bool:
+        bits = self.bits
+        return all(bits[p >> 3] & (1 << (p & 7)) for p in self._probes(key))
 
     def get(self, key: int) -> list | None:
         found = self.fresh.get(key)
         if found is not None:
             return found
+        if not self._maybe(key):
+            return None
         row = self.db.execute("SELECT row, ref, new FROM seen WHERE k = ?", (key,)).fetchone()
         return list(row) if row else None
 
@@ -63,9 +80,12 @@ class FileIndex:
     def flush(self) -> None:
         """End of a chunk: its keys go to the file (a record written by now, by its id)."""
         rows = []
+        bits = self.bits
         for key, (row, ref, new) in self.fresh.items():
             ref = getattr(ref, "pk", ref)
             rows.append((key, row, ref, new))
+            for p in self._probes(key):
+                bits[p >> 3] |= 1 << (p & 7)
         self.db.executemany("INSERT INTO seen (k, row, ref, new) VALUES (?, ?, ?, ?)", rows)
         self.fresh = {}
 

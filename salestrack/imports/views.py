@@ -45,12 +45,11 @@ def upload(request):
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            batch = services.batch_create(
+            batch = services.import_upload(
                 actor=request.user,
                 record_type=form.cleaned_data["record_type"],
                 upload=form.cleaned_data["file"],
             )
-            services.import_preview_start(batch=batch)
             return redirect(batch)
         except ApplicationError as exc:
             form.add_error(None, exc.message)

@@ -193,3 +193,25 @@ def test_large_files_are_checked_and_committed_in_the_background(personas, tmp_p
         callback()  # the Huey job (inline in tests)
     batch.refresh_from_db()
     assert not batch.is_checking and batch.result["counts"]["create"] == 3
+
+
+def test_an_unreadable_upload_leaves_nothing_behind(personas, tmp_path, data_dir):
+    """Junk, an empty file or a broken workbook: the reason on the upload page, no batch in
+    the history, no stored file."""
+    client = client_for(personas.alice)
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(bytes(range(128, 256)) * 10)
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"\xef\xbb\xbf\r\n,,\r\n")
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    for path, reason in (
+        (junk, "neither UTF-8 nor GBK"),
+        (empty, "The file is empty"),
+        (broken, "cannot be read as a spreadsheet"),
+    ):
+        response = upload(client, path)
+        assert response.status_code == 400, path.name
+        assert reason in response.content.decode(), path.name
+    assert not ImportBatch.objects.exists()
+    assert not any((data_dir / "imports").iterdir())
