@@ -63,6 +63,7 @@ def report(request: HttpRequest, kind: str, subject: str, subject_id: int, start
     chart = None
     if report.by_rep:
         chart = {
+            "height": 60 + 36 * len(report.by_rep),
             "labels": [row.label for row in report.by_rep],
             "won": [row.won for row in report.by_rep],
             "amount": [float(row.won_amount) for row in report.by_rep]
