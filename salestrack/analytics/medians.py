@@ -9,8 +9,23 @@ queryset, any group keys and any value expression.
 
 from datetime import timedelta
 
-from django.db.models import Count, Expression, F, QuerySet, Window
+from django.db import connection
+from django.db.models import Aggregate, Count, Expression, F, QuerySet, Window
 from django.db.models.functions import RowNumber
+
+
+class Median(Aggregate):
+    """PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY value), PostgreSQL only (FILTER allowed);
+    give the output_field (FloatField for numbers, DurationField for intervals)."""
+
+    function = "PERCENTILE_CONT"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+
+def median_aggregate_available() -> bool:
+    """Whether `Median` can run in the GROUP BY (else: group_medians, a window query)."""
+    return connection.vendor == "postgresql"
 
 
 def group_medians(

@@ -12,7 +12,7 @@ from salestrack.analytics.filters import (
     analytics_deals,
     compared,
 )
-from salestrack.analytics.medians import group_medians
+from salestrack.analytics.medians import Median, group_medians, median_aggregate_available
 from salestrack.analytics.selectors.common import (
     GROUPS,
     LOST,
@@ -85,7 +85,8 @@ def analytics_breakdown(*, user: User, filters: AnalyticsFilters, by: str) -> di
     """Per rep, team, lead source, customer industry or region (`by`): deals closed in the
     period, won, lost, win rate, won amount, median and average cycle of the won ones, with
     the previous period. Rows by won amount (won count when amounts are hidden), largest first.
-    Two queries (a GROUP BY, the median rows) plus one for rep or team names."""
+    One GROUP BY (with the medians on PostgreSQL; on SQLite a second query picks the median
+    rows) plus one for rep or team names."""
     money = amounts_visible(user)
     field = GROUPS[by]
     closed = analytics_deals(user=user, filters=filters).filter(
@@ -104,15 +105,26 @@ def analytics_breakdown(*, user: User, filters: AnalyticsFilters, by: str) -> di
         }
         if money:
             aggregates[prefix + "won_amount"] = Sum("amount", filter=won)
+    in_one_pass = median_aggregate_available()
+    if in_one_pass:
+        for prefix, period in (("", filters.period), ("prev_", filters.previous)):
+            aggregates[prefix + "median"] = Median(
+                duration, filter=figure_condition("won", period), output_field=DurationField()
+            )
     rows = list(closed.values(key=F(field)).annotate(**aggregates).order_by())
-    flag = Case(
-        When(closed_at__gte=filters.period.since, then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    medians = group_medians(
-        closed.filter(status=WON), keys={"is_current": flag, "group": field}, value=duration
-    )
+    if in_one_pass:
+        medians = {(1, r["key"]): r["median"] for r in rows} | {
+            (0, r["key"]): r["prev_median"] for r in rows
+        }
+    else:
+        flag = Case(
+            When(closed_at__gte=filters.period.since, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        medians = group_medians(
+            closed.filter(status=WON), keys={"is_current": flag, "group": field}, value=duration
+        )
     labels = _labels(by, [r["key"] for r in rows])
     links = DrillLinks(filters)
     out = []

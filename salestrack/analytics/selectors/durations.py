@@ -1,10 +1,19 @@
 """Time in stage (median and average days per stage) and the sales cycle of won deals."""
 
-from django.db.models import Avg, Case, Count, DurationField, IntegerField, Value, When
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DurationField,
+    FloatField,
+    IntegerField,
+    Value,
+    When,
+)
 
 from salestrack.accounts.models import User
 from salestrack.analytics.filters import AnalyticsFilters, analytics_deals, compared
-from salestrack.analytics.medians import group_medians
+from salestrack.analytics.medians import Median, group_medians, median_aggregate_available
 from salestrack.analytics.selectors.common import WON, DrillLinks, cycle_duration, days
 from salestrack.deals.models import StageChange
 from salestrack.pipeline.models import Stage
@@ -22,8 +31,9 @@ def _current_flag(filters: AnalyticsFilters, field: str) -> Case:
 def analytics_stage_times(*, user: User, filters: AnalyticsFilters) -> dict:
     """Per open stage: completed stays that ended in the period (a deal that left a stage
     twice, after a move backwards, has two stays), the deals they belong to, and the median
-    and average days of a stay; the same for the previous period. Two queries: a GROUP BY
-    stage with conditional aggregates, and the middle rows of each stage and period."""
+    and average days of a stay; the same for the previous period. A GROUP BY stage with
+    conditional aggregates (the medians in it on PostgreSQL; on SQLite a second query picks the
+    middle rows of each stage and period)."""
     stages = list(
         Stage.objects.filter(pipeline=filters.pipeline, kind=Stage.Kind.OPEN).order_by(
             "position", "id"
@@ -37,24 +47,34 @@ def analytics_stage_times(*, user: User, filters: AnalyticsFilters) -> dict:
         duration_seconds__isnull=False,
     )
     cur, prev = filters.period.contains("left_at"), filters.previous.contains("left_at")
+    aggregates = {
+        "stays": Count("id", filter=cur),
+        "deals": Count("deal_id", filter=cur, distinct=True),
+        "avg": Avg("duration_seconds", filter=cur),
+        "prev_stays": Count("id", filter=prev),
+        "prev_deals": Count("deal_id", filter=prev, distinct=True),
+        "prev_avg": Avg("duration_seconds", filter=prev),
+    }
+    in_one_pass = median_aggregate_available()
+    if in_one_pass:
+        aggregates |= {
+            "median": Median("duration_seconds", filter=cur, output_field=FloatField()),
+            "prev_median": Median("duration_seconds", filter=prev, output_field=FloatField()),
+        }
     totals = {
         row["to_stage_id"]: row
-        for row in stays.values("to_stage_id")
-        .annotate(
-            stays=Count("id", filter=cur),
-            deals=Count("deal_id", filter=cur, distinct=True),
-            avg=Avg("duration_seconds", filter=cur),
-            prev_stays=Count("id", filter=prev),
-            prev_deals=Count("deal_id", filter=prev, distinct=True),
-            prev_avg=Avg("duration_seconds", filter=prev),
-        )
-        .order_by()
+        for row in stays.values("to_stage_id").annotate(**aggregates).order_by()
     }
-    medians = group_medians(
-        stays,
-        keys={"is_current": _current_flag(filters, "left_at"), "stage_key": "to_stage_id"},
-        value="duration_seconds",
-    )
+    if in_one_pass:
+        medians = {(1, k): t["median"] for k, t in totals.items()} | {
+            (0, k): t["prev_median"] for k, t in totals.items()
+        }
+    else:
+        medians = group_medians(
+            stays,
+            keys={"is_current": _current_flag(filters, "left_at"), "stage_key": "to_stage_id"},
+            value="duration_seconds",
+        )
     links = DrillLinks(filters)
     rows = []
     for stage in stages:
@@ -78,21 +98,31 @@ def analytics_stage_times(*, user: User, filters: AnalyticsFilters) -> dict:
 
 def analytics_cycle(*, user: User, filters: AnalyticsFilters) -> dict:
     """Sales-cycle length (created to won) of the deals won in the period: count, median and
-    average days, with the previous period. Two queries."""
+    average days, with the previous period. One query on PostgreSQL, two on SQLite."""
     won = analytics_deals(user=user, filters=filters).filter(
         status=WON, closed_at__gte=filters.previous.since, closed_at__lt=filters.period.until
     )
     cur, prev = filters.period.contains("closed_at"), filters.previous.contains("closed_at")
     duration = cycle_duration()
-    totals = won.aggregate(
-        n=Count("id", filter=cur),
-        prev_n=Count("id", filter=prev),
-        avg=Avg(duration, filter=cur, output_field=DurationField()),
-        prev_avg=Avg(duration, filter=prev, output_field=DurationField()),
-    )
-    medians = group_medians(
-        won, keys={"is_current": _current_flag(filters, "closed_at")}, value=duration
-    )
+    aggregates = {
+        "n": Count("id", filter=cur),
+        "prev_n": Count("id", filter=prev),
+        "avg": Avg(duration, filter=cur, output_field=DurationField()),
+        "prev_avg": Avg(duration, filter=prev, output_field=DurationField()),
+    }
+    in_one_pass = median_aggregate_available()
+    if in_one_pass:
+        aggregates |= {
+            "median": Median(duration, filter=cur, output_field=DurationField()),
+            "prev_median": Median(duration, filter=prev, output_field=DurationField()),
+        }
+    totals = won.aggregate(**aggregates)
+    if in_one_pass:
+        medians = {(1,): totals["median"], (0,): totals["prev_median"]}
+    else:
+        medians = group_medians(
+            won, keys={"is_current": _current_flag(filters, "closed_at")}, value=duration
+        )
     links = DrillLinks(filters)
     return {
         "filters": filters.as_dict(),
