@@ -1,7 +1,8 @@
 """Writes for data hygiene (数据清洗): merging duplicate customers, archiving quiet ones.
 
-A merge moves everything of one customer (contacts, deals, follow-ups, in the trash or not) to
-the one that survives, takes the chosen field values over, and sends the merged-away customer to
+A merge moves everything of one customer (contacts, deals, follow-ups — planned ones with their
+planning records —, in the trash or not, its pool history and its tier proposals) to the one
+that survives, takes the chosen field values over, and sends the merged-away customer to
 the trash with a pointer to the survivor (restorable like any deleted customer). Both customers
 keep their audit history; each gets an entry naming the other. Archiving is reversible and
 only hides a customer from the default lists.
@@ -21,12 +22,15 @@ from salestrack.access.policy import permissions_for
 from salestrack.access.scope import scope_queryset
 from salestrack.accounts.models import User
 from salestrack.activities.models import FollowUp
+from salestrack.cadence.models import PlannedFollowUp
 from salestrack.audit.models import AuditEntry
 from salestrack.audit.services import audit_diff, audit_record, audit_snapshot
 from salestrack.core.exceptions import ApplicationError, ConflictError
 from salestrack.customers.models import Contact, Customer
 from salestrack.customers.services import customer_refresh_search_key
 from salestrack.deals.models import Deal
+from salestrack.pool.models import PoolEvent
+from salestrack.tiers.models import TierProposal
 
 # The customer fields a merge lets the user pick from either record.
 MERGE_FIELDS: tuple[str, ...] = (
@@ -108,6 +112,9 @@ def customer_merge(
         customer=keep, version=F("version") + 1, updated_at=now
     )
     followups = FollowUp.objects.filter(customer=gone).update(customer=keep)
+    planned = PlannedFollowUp.objects.filter(customer=gone).update(customer=keep)
+    pool_events = PoolEvent.objects.filter(customer=gone).update(customer=keep)
+    proposals = _merge_tier_proposals(keep=keep, gone=gone, tier=values.get("tier", keep.tier))
     # Customers merged into the one going away earlier now point at the survivor.
     Customer.all_objects.filter(merged_into=gone).update(merged_into=keep)
     trashed = Customer.objects.filter(pk=gone.pk, version=merged_version).update(
@@ -122,7 +129,14 @@ def customer_merge(
 
     keep.refresh_from_db()
     customer_refresh_search_key(keep)
-    moved = {"contacts": len(moved_contacts), "deals": len(moved_deals), "followups": followups}
+    moved = {
+        "contacts": len(moved_contacts),
+        "deals": len(moved_deals),
+        "followups": followups,
+        "planned_followups": planned,
+        "pool_events": pool_events,
+        **proposals,
+    }
     audit_record(
         actor=actor,
         action=AuditEntry.Action.UPDATE,
@@ -147,6 +161,23 @@ def customer_merge(
             extra={"event": "merge", "customer_id": keep.pk, "merged_from": gone.pk},
         )
     return keep
+
+
+def _merge_tier_proposals(*, keep: Customer, gone: Customer, tier: str) -> dict[str, int]:
+    """Decided proposals move with their history. An open proposal stays open only if it
+    still starts from the survivor's tier after the merge (`tier`), one per customer (the
+    survivor's own first); the others are removed — the daily job proposes afresh."""
+    stale = TierProposal.objects.filter(
+        customer__in=[keep, gone], decision=TierProposal.Decision.OPEN
+    ).exclude(from_tier=tier)
+    removed, _by_model = stale.delete()
+    if TierProposal.objects.filter(customer=keep, decision=TierProposal.Decision.OPEN).exists():
+        more, _by_model = TierProposal.objects.filter(
+            customer=gone, decision=TierProposal.Decision.OPEN
+        ).delete()
+        removed += more
+    moved = TierProposal.objects.filter(customer=gone).update(customer=keep)
+    return {"tier_proposals": moved, "tier_proposals_removed": removed}
 
 
 def _attr(name: str) -> str:

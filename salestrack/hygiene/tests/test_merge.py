@@ -190,3 +190,64 @@ def test_outsiders_get_404(personas, pair):
     client.force_login(personas.charlie)
     response = client.get(reverse("hygiene:merge", args=[keep.pk, gone.pk]))
     assert response.status_code == 404
+
+
+def test_it_moves_pool_history_planned_follow_ups_and_tier_proposals(personas, pair):
+    from django.utils import timezone
+
+    from salestrack.cadence.models import PlannedFollowUp
+    from salestrack.cadence.tests.factories import FollowUpRuleFactory
+    from salestrack.pool.models import PoolEvent
+    from salestrack.tiers.models import TierProposal
+
+    keep, gone = pair
+    Customer.objects.filter(pk__in=[keep.pk, gone.pk]).update(tier="B")
+    now = timezone.now()
+    released = PoolEvent.objects.create(
+        customer=gone, kind=PoolEvent.Kind.RELEASED, user=personas.bob, at=now
+    )
+    task = FollowUpFactory(customer=gone, summary="回访", planned=True)
+    plan = PlannedFollowUp.objects.create(followup=task, customer=gone, rule=FollowUpRuleFactory())
+    decided = TierProposal.objects.create(
+        customer=gone, kind="downgrade", from_tier="A", to_tier="B", decision="dismissed"
+    )
+    # Both have an open proposal from B: the survivor's stays, the merged-away one goes.
+    own = TierProposal.objects.create(customer=keep, kind="upgrade", from_tier="B", to_tier="A")
+    theirs = TierProposal.objects.create(customer=gone, kind="upgrade", from_tier="B", to_tier="A")
+    keep.refresh_from_db()
+    gone.refresh_from_db()
+    merge(personas.mia, keep, gone)
+    released.refresh_from_db()
+    plan.refresh_from_db()
+    task.refresh_from_db()
+    assert released.customer_id == keep.pk
+    assert plan.customer_id == keep.pk and task.customer_id == keep.pk
+    assert set(TierProposal.objects.filter(customer=keep)) == {decided, own}
+    assert not TierProposal.objects.filter(pk=theirs.pk).exists()
+    assert not TierProposal.objects.filter(customer=gone).exists()
+    extra = AuditEntry.objects.get(
+        object_type="customers.customer", object_id=str(keep.pk), extra__event="merge"
+    ).extra
+    assert (extra["pool_events"], extra["planned_followups"], extra["tier_proposals"]) == (1, 1, 1)
+    assert extra["tier_proposals_removed"] == 1
+
+
+def test_an_open_tier_proposal_follows_the_tier_the_survivor_takes(personas, pair):
+    """Taking the tier from the merged-away customer: its open proposal (from that tier) moves,
+    the survivor's own (from the tier it no longer has) is removed."""
+    from salestrack.tiers.models import TierProposal
+
+    keep, gone = pair
+    Customer.objects.filter(pk=keep.pk).update(tier="C")
+    Customer.objects.filter(pk=gone.pk).update(tier="A")
+    own = TierProposal.objects.create(customer=keep, kind="upgrade", from_tier="C", to_tier="B")
+    theirs = TierProposal.objects.create(
+        customer=gone, kind="downgrade", from_tier="A", to_tier="B"
+    )
+    keep.refresh_from_db()
+    gone.refresh_from_db()
+    merge(personas.mia, keep, gone, fields_from_merged=["tier"])
+    keep.refresh_from_db()
+    assert keep.tier == "A"
+    assert list(TierProposal.objects.filter(customer=keep)) == [theirs]
+    assert not TierProposal.objects.filter(pk=own.pk).exists()
