@@ -22,9 +22,9 @@ from salestrack.access.policy import permissions_for
 from salestrack.access.scope import scope_queryset
 from salestrack.accounts.models import User
 from salestrack.activities.models import FollowUp
-from salestrack.cadence.models import PlannedFollowUp
 from salestrack.audit.models import AuditEntry
 from salestrack.audit.services import audit_diff, audit_record, audit_snapshot
+from salestrack.cadence.models import PlannedFollowUp
 from salestrack.core.exceptions import ApplicationError, ConflictError
 from salestrack.customers.models import Contact, Customer
 from salestrack.customers.services import customer_refresh_search_key
