@@ -23,64 +23,75 @@ def _stages():
     return pipeline, opens, won, lost
 
 
+def _deal(customer, owner, path, title) -> Deal:
+    last, last_at = path[-1]
+    return Deal(
+        title=title or f"合成商机 {last_at:%Y%m%d%H%M%S%f}",
+        customer=customer,
+        pipeline=last.pipeline,
+        stage=last,
+        status=last.kind,
+        amount=Decimal(100000),
+        owner=owner,
+        team=owner.team,
+        stage_entered_at=last_at,
+        closed_at=last_at if last.kind != Stage.Kind.OPEN else None,
+    )
+
+
+def write_deals(specs: list[dict]) -> list[Deal]:
+    """Deals in bulk, each spec as write_deal's arguments."""
+    deals = Deal.objects.bulk_create(
+        _deal(s["customer"], s["owner"], s["path"], s.get("title", "")) for s in specs
+    )
+    changes, followups = [], []
+    for deal, spec in zip(deals, specs, strict=True):
+        previous = None
+        for index, (stage, entered_at) in enumerate(spec["path"]):
+            left_at = spec["path"][index + 1][1] if index + 1 < len(spec["path"]) else None
+            changes.append(
+                StageChange(
+                    deal=deal,
+                    from_stage=previous,
+                    from_kind=previous.kind if previous else "",
+                    to_stage=stage,
+                    to_kind=stage.kind,
+                    entered_at=entered_at,
+                    left_at=left_at,
+                    duration_seconds=int((left_at - entered_at).total_seconds())
+                    if left_at
+                    else None,
+                )
+            )
+            previous = stage
+        followups += [
+            FollowUp(
+                customer_id=deal.customer_id,
+                deal=deal,
+                owner=deal.owner,
+                team=deal.team,
+                occurred_at=at,
+                summary="合成跟进",
+            )
+            for at in spec.get("followups", ())
+        ]
+    StageChange.objects.bulk_create(changes)
+    FollowUp.objects.bulk_create(followups)
+    return deals
+
+
 def write_deal(
     *,
     customer,
     owner,
     path: list[tuple[Stage, datetime]],
     followups: list[datetime] = (),
-    amount: int = 100000,
     title: str = "",
 ) -> Deal:
     """One deal through `path` [(stage, entered_at), ...] (the last stage is where it is
     now: won/lost closes it), with follow-ups on the deal at `followups`."""
-    pipeline = path[0][0].pipeline
-    last, last_at = path[-1]
-    deal = Deal.objects.create(
-        title=title or f"合成商机 {last_at:%Y%m%d%H%M%S%f}",
-        customer=customer,
-        pipeline=pipeline,
-        stage=last,
-        status=last.kind,
-        amount=Decimal(amount),
-        owner=owner,
-        team=owner.team,
-        stage_entered_at=last_at,
-        closed_at=last_at if last.kind != Stage.Kind.OPEN else None,
-    )
-    _history(deal, owner, path, followups)
-    return deal
-
-
-def _history(deal, owner, path, followups):
-    changes, previous = [], None
-    for index, (stage, entered_at) in enumerate(path):
-        left_at = path[index + 1][1] if index + 1 < len(path) else None
-        changes.append(
-            StageChange(
-                deal=deal,
-                from_stage=previous,
-                from_kind=previous.kind if previous else "",
-                to_stage=stage,
-                to_kind=stage.kind,
-                entered_at=entered_at,
-                left_at=left_at,
-                duration_seconds=int((left_at - entered_at).total_seconds()) if left_at else None,
-            )
-        )
-        previous = stage
-    StageChange.objects.bulk_create(changes)
-    FollowUp.objects.bulk_create(
-        FollowUp(
-            customer_id=deal.customer_id,
-            deal=deal,
-            owner=owner,
-            team=owner.team,
-            occurred_at=at,
-            summary="合成跟进",
-        )
-        for at in followups
-    )
+    spec = {"customer": customer, "owner": owner, "path": path, "followups": followups}
+    return write_deals([spec | {"title": title}])[0]
 
 
 def synthetic_history(
@@ -95,7 +106,7 @@ def synthetic_history(
     _, opens, won_stage, lost_stage = _stages()
     owners = [UserFactory(username=f"winprob-rep-{i}") for i in range(3)]
     customers = [CustomerFactory(owner=owners[i % 3]) for i in range(6)]
-    deals = []
+    specs = []
     for i in range(closed + open_deals):
         is_open = i >= closed
         won = rng.random() < 0.5
@@ -119,13 +130,13 @@ def synthetic_history(
                 t += timedelta(days=gap)
         else:
             moments = [start + timedelta(hours=2)]
-        deals.append(
-            write_deal(
-                customer=customers[i % len(customers)],
-                owner=customers[i % len(customers)].owner,
-                path=path,
-                followups=[m for m in moments if m < end],
-                title=f"合成商机 {i}",
-            )
+        specs.append(
+            {
+                "customer": customers[i % len(customers)],
+                "owner": customers[i % len(customers)].owner,
+                "path": path,
+                "followups": [m for m in moments if m < end],
+                "title": f"合成商机 {i}",
+            }
         )
-    return deals
+    return write_deals(specs)
