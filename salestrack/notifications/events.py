@@ -41,6 +41,8 @@ class EventType:
     group: str | Promise = ""
     # The user channels this event may use (the settings matrix shows only these).
     channels: tuple[str, ...] = USER_CHANNELS
+    # False: not a row of the settings matrix (e.g. the test notification a user sends themself).
+    in_settings: bool = True
 
 
 _REGISTRY: dict[str, EventType] = {}

@@ -70,6 +70,8 @@ def preference_matrix(*, user: User) -> list[PreferenceRow]:
     chosen = {(p.event, p.channel): p.enabled for p in ChannelPreference.objects.filter(user=user)}
     rows = []
     for event_type in event_types():
+        if not event_type.in_settings:
+            continue
         cells = []
         for channel in CHANNELS:
             applies = channel in event_type.channels

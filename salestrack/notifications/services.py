@@ -256,3 +256,13 @@ def delivery_retry(*, actor: User, pks: Iterable[int] | None = None) -> int:
     )
     transaction.on_commit(_kick_worker, robust=True)
     return count
+
+
+def notification_send_test(*, user: User) -> int:
+    """A test notification to the user themself, by their channel settings (the settings
+    page's button). Returns 1 when something was queued."""
+    from salestrack.notifications.messages import TEST_EVENT
+
+    when = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    with transaction.atomic():
+        return notify(event=TEST_EVENT, recipients=[user], params={"when": when})

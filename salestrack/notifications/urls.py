@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/read/", views.read, name="read"),
     path("read-all/", views.read_all, name="read_all"),
     path("settings/", views.preferences, name="settings"),
+    path("settings/test/", views.send_test, name="send_test"),
     path("failed/", views.failed, name="failed"),
     path("failed/retry/", views.retry, name="retry"),
 ]

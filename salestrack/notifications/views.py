@@ -116,6 +116,24 @@ def preferences(request):
 
 
 @login_required
+@require_POST
+def send_test(request):
+    services.notification_send_test(user=request.user)
+    if request.user.email:
+        text = _(
+            "A test notification is in your notification centre, and an e-mail to %(email)s is "
+            "on its way (after your quiet hours, if they are now)."
+        ) % {"email": request.user.email}
+    else:
+        text = _(
+            "A test notification is in your notification centre. Your account has no e-mail "
+            "address, so no e-mail was sent."
+        )
+    messages.success(request, text)
+    return redirect("notifications:settings")
+
+
+@login_required
 @admin_required
 @require_GET
 def failed(request):

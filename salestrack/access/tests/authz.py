@@ -957,6 +957,7 @@ RULES: dict[str, Rule] = {
     "notifications:read": Rule(("POST",), OWN_ONLY, _notification),
     "notifications:read_all": Rule(("POST",), flat(EVERYONE), per_record=False),
     "notifications:settings": Rule(("GET", "POST"), flat(EVERYONE), per_record=False),
+    "notifications:send_test": Rule(("POST",), flat(EVERYONE), per_record=False),
     "notifications:failed": Rule(("GET",), flat(ADMIN), per_record=False),
     "notifications:retry": Rule(("POST",), flat(ADMIN), per_record=False),
     # reminders

@@ -22,9 +22,12 @@ class Receiver:
     """aiosmtpd handler. `raw` holds every message as received, `by_id` the messages by
     Message-ID (a receiver that de-duplicates). `delay` seconds are spent after a message is
     recorded and before it is acknowledged (250), so a sender killed then never learns it was
-    delivered; `arrived` is set on each arrival."""
+    delivered; arrival number `slow_at` (1-based) takes `slow_delay` seconds instead.
+    `arrived` is set on each arrival."""
 
     delay: float = 0.0
+    slow_at: int = 0
+    slow_delay: float = 0.0
     raw: list = field(default_factory=list)
     arrived: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -33,9 +36,11 @@ class Receiver:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.raw.append(message)
+            number = len(self.raw)
         self.arrived.set()
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        delay = self.slow_delay if number == self.slow_at else self.delay
+        if delay:
+            await asyncio.sleep(delay)
         return "250 Message accepted for delivery"
 
     @property
@@ -45,8 +50,8 @@ class Receiver:
 
 
 class SMTPServer:
-    def __init__(self, delay: float = 0.0):
-        self.receiver = Receiver(delay=delay)
+    def __init__(self, **receiver_options):
+        self.receiver = Receiver(**receiver_options)
         self.port = free_port()
         self.controller = Controller(self.receiver, hostname="127.0.0.1", port=self.port)
 

@@ -200,3 +200,17 @@ def test_retry_now_and_retry_all(client, personas, django_capture_on_commit_call
     sent.refresh_from_db()
     assert sent.status == "sent"
     assert AuditEntry.objects.filter(object_type="notifications.delivery").count() == 2
+
+
+def test_i_can_send_myself_a_test_notification(client, personas, mailoutbox):
+    personas.alice.email = "alice@example.com"
+    personas.alice.save()
+    client.force_login(personas.alice)
+    response = client.post(reverse("notifications:send_test"), follow=True)
+    assert "alice@example.com" in response.content.decode()
+    note = personas.alice.notifications.get()
+    assert note.event == "notifications.test" and note.in_app
+    assert Delivery.objects.get().notification == note
+    # The test event is no row of the settings matrix.
+    body = client.get(reverse("notifications:settings")).content.decode()
+    assert "notifications.test__" not in body
