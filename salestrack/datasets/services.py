@@ -26,8 +26,9 @@ from salestrack.accounts.models import User
 from salestrack.audit.models import AuditEntry
 from salestrack.audit.services import audit_record
 from salestrack.core.exceptions import ApplicationError
+from salestrack.customers.models import Customer
 from salestrack.datasets.models import DatasetLoad
-from salestrack.deals.models import Deal, StageChange
+from salestrack.deals.models import Deal, DealLine, StageChange
 from salestrack.deals.services import reached_stage_after
 from salestrack.deals.stalls import stalls_at_for
 from salestrack.imports import services as imports
@@ -270,7 +271,18 @@ def dataset_load(
             obj=load,
             extra={"dataset": dataset, "created": report.created, "batches": report.batches},
         )
+    _analyze()
     return load, report
+
+
+def _analyze() -> None:
+    """PostgreSQL plans from table statistics that a bulk load makes stale (autovacuum gets
+    to them later): refreshed now for the tables the dashboards read."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [m._meta.db_table for m in (Deal, StageChange, DealLine, Customer)]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
 
 
 class AlreadyLoaded(ApplicationError):

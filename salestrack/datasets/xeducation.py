@@ -90,15 +90,19 @@ def spelling_key(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch not in " _-")
 
 
+CHANNELS = {spelling_key(name): channel for name, channel in LEAD_SOURCES.items()}
+
+
 def canonical_sources(values: list[str]) -> dict[str, str]:
-    """{published spelling: the spelling that names its source} (the most frequent one)."""
+    """{published spelling: the spelling that names its source}: the most frequent one, on a
+    tie the one with capitals."""
     counts = Counter(v for v in values if v)
     groups: dict[str, list[str]] = defaultdict(list)
     for value in counts:
         groups[spelling_key(value)].append(value)
     names = {}
     for spellings in groups.values():
-        chosen = max(spellings, key=lambda v: (counts[v], v))
+        chosen = max(spellings, key=lambda v: (counts[v], not v.islower(), v))
         names |= dict.fromkeys(spellings, chosen)
     return names
 
@@ -151,8 +155,8 @@ def _prepare(rows: list[dict[str, str]], target: Path, report: LoadReport) -> Co
                     % {"number": row["Lead Number"], "value": row["Converted"]}
                 )
             source = names.get(row["Lead Source"], "")
-            channel = LEAD_SOURCES.get(source, S.OTHER) if source else ""
-            if source and source not in LEAD_SOURCES:
+            channel = CHANNELS.get(spelling_key(source), S.OTHER) if source else ""
+            if source and spelling_key(source) not in CHANNELS:
                 unmapped[source] += 1
             channels[channel] += 1
             city = row["City"]
