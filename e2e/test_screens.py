@@ -508,6 +508,22 @@ def test_every_screen(new_page, personas, stages, lang, device, settings, tmp_pa
     screens.visit("/winprob/", "winprob")  # no model yet: too little history is said plainly
     screens.visit("/reminders/settings/", "reminder-settings")
     screens.visit("/jobs/failures/", "job-failures")
+    # Group bots: one per kind, the last delivery of each shown; the edit form of a signed one.
+    from salestrack.bots.tests.factories import BotFactory
+
+    bots = [
+        BotFactory(team=personas.team_a, kind=kind, name=name, secret=secret, events=events)
+        for kind, name, secret, events in (
+            ("dingtalk", "上海一组钉钉群", "SEC0123456789abcdef", ["deal.stage_changed"]),
+            ("feishu", "杭州二组飞书群", "", []),
+            ("slack", "Sales Slack #wins", "", []),
+        )
+    ]
+    bots[0].last_delivery_ok, bots[0].last_delivery_at = False, timezone.now()
+    bots[0].last_delivery_detail = "The service refused the message: error 310000, sign not match"
+    bots[0].save()
+    screens.visit("/bots/", "bots")
+    screens.visit(f"/bots/{bots[0].pk}/", "bot-edit")
 
     # Screens added since: Alice's own (the rep), then Mia's (the manager of both teams).
     screens = Screens(page, lang, device)

@@ -26,6 +26,8 @@ class BotForm(forms.ModelForm):
         label=_("Webhook address"),
         max_length=500,
         assume_scheme="https",
+        # a text area: the whole address stays readable (and the row spans the form)
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false", "inputmode": "url"}),
         help_text=_(
             "The address the service gave when the bot was added to the group; https only."
         ),

@@ -34,6 +34,9 @@ from urllib3.exceptions import (
 
 MAX_ANSWER_BYTES = 64 * 1024
 SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # RFC 6598 (carrier-grade NAT)
+PRIVATE_NETWORKS = tuple(
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+)
 
 
 class TargetRefused(Exception):
@@ -78,11 +81,11 @@ def address_problem(address: str) -> str | None:
         return _("shared address space (carrier-grade NAT)")
     if ip.is_multicast:
         return _("multicast address")
-    if ip.is_private:
-        return _("private network address")
     if ip.is_reserved:
         return _("reserved address")
-    if not ip.is_global:
+    if any(ip in network for network in PRIVATE_NETWORKS if network.version == ip.version):
+        return _("private network address")
+    if ip.is_private or not ip.is_global:  # documentation, benchmarking, 6to4 relay, ...
         return _("special-purpose address")
     return None
 
@@ -123,6 +126,14 @@ def check_target(url: str) -> Target:
     if not allow_private():
         for address in addresses:
             problem = address_problem(address)
+            if problem and address == host:
+                raise TargetRefused(
+                    _(
+                        "%(address)s is a %(problem)s: webhooks may only go to public internet "
+                        "addresses."
+                    )
+                    % {"address": address, "problem": problem}
+                )
             if problem:
                 raise TargetRefused(
                     _(
