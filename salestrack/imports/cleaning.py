@@ -1,6 +1,7 @@
 """Turn raw cells into field values; each function raises CellError with a translated reason."""
 
 import datetime
+import functools
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -48,11 +49,28 @@ def text(value) -> str:
     return normalize_text(str(value))
 
 
+_CN_MOBILE = re.compile(r"^(?:\+?86)?(1\d{10})$")
+
+
+@functools.lru_cache(maxsize=20_000)
+def _cn_mobile_valid(prefix: str) -> bool:
+    """Whether Chinese mobile numbers starting with these 6 digits are valid: libphonenumber's
+    CN mobile patterns are fixed-length (11) and decided by at most the first 5 digits."""
+    number = phonenumbers.parse(prefix + "00000", "CN")
+    return phonenumbers.is_valid_number(number)
+
+
 def phone(value, region: str = "CN") -> str:
     """One canonical form: E.164 ('+8613812345678'), from '138 1234 5678', '+86-138…', '021-…'."""
     raw = text(value)
     if not raw:
         return ""
+    if region == "CN":  # the common case, without a full parse per cell
+        mobile = _CN_MOBILE.match(raw.replace(" ", "").replace("-", ""))
+        if mobile:
+            if not _cn_mobile_valid(mobile[1][:6]):
+                raise CellError(_("not a phone number"))
+            return "+86" + mobile[1]
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:

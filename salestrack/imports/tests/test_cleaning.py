@@ -137,3 +137,35 @@ def test_it_finds_the_header_below_title_rows():
 def test_its_pinyin_keys_equal_the_apps():
     for text in ["华信科技(上海)有限公司", "重庆银行", "长沙银行行长", "ABC科技", "张三", ""]:
         assert pinyin_search_key(text) == core_key(text)
+
+
+def test_the_mobile_shortcut_agrees_with_a_full_parse():
+    """cleaning.phone skips the full libphonenumber parse for 11-digit Chinese mobiles; the
+    answer must be the full parse's for every prefix (valid or not) and spelling."""
+    import random
+
+    import phonenumbers
+
+    from salestrack.imports import cleaning
+
+    def full(raw):
+        try:
+            number = phonenumbers.parse(raw, "CN")
+        except phonenumbers.NumberParseException:
+            return None
+        if not phonenumbers.is_valid_number(number):
+            return None
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def fast(raw):
+        try:
+            return cleaning.phone(raw)
+        except cleaning.CellError:
+            return None
+
+    rng = random.Random(7)
+    numbers = [f"1{p:02d}{rng.randrange(10**8):08d}" for p in range(100)]
+    numbers += ["1" + "".join(rng.choice("0123456789") for _ in range(10)) for _ in range(3000)]
+    for raw in numbers:
+        for spelled in (raw, f"+86{raw}", f"{raw[:3]} {raw[3:7]} {raw[7:]}", f"86-{raw}"):
+            assert fast(spelled) == full(spelled), spelled
