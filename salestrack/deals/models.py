@@ -160,10 +160,11 @@ class Deal(SoftDeleteModel, OwnedModel):
                 name="deal_open_stall_scan",
                 condition=models.Q(status="open", deleted_at__isnull=True),
             ),
-            # analytics funnel (analytics.selectors.funnel): live deals of a pipeline created in
-            # the cohorts' range, grouped by the stage reached, read from the index alone
+            # analytics funnel and lead sources (analytics.selectors analytics_funnel,
+            # analytics_sources): live deals of a pipeline created in the cohorts' range, grouped
+            # by the stage reached or the source, read from the index alone
             models.Index(
-                fields=["pipeline", "created_at", "reached_stage", "status", "amount"],
+                fields=["pipeline", "created_at", "reached_stage", "status", "amount", "source"],
                 name="deal_funnel_cohort",
                 condition=models.Q(deleted_at__isnull=True),
             ),

@@ -172,8 +172,10 @@ def analytics_sources(*, user: User, filters: AnalyticsFilters) -> dict:
     )
     aggregates = {}
     for prefix, period in (("", filters.period), ("prev_", filters.previous)):
-        aggregates[prefix + "created"] = Count("id", filter=figure_condition("created", period))
-        aggregates[prefix + "won"] = Count("id", filter=figure_condition("cohort_won", period))
+        # created_at (never NULL) rather than id: the query reads only deal_funnel_cohort
+        created, won = figure_condition("created", period), figure_condition("cohort_won", period)
+        aggregates[prefix + "created"] = Count("created_at", filter=created)
+        aggregates[prefix + "won"] = Count("created_at", filter=won)
         if money:
             aggregates[prefix + "won_amount"] = Sum(
                 "amount", filter=figure_condition("cohort_won", period)

@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
             model_name="deal",
             index=models.Index(
                 condition=models.Q(("deleted_at__isnull", True)),
-                fields=["pipeline", "created_at", "reached_stage", "status", "amount"],
+                fields=["pipeline", "created_at", "reached_stage", "status", "amount", "source"],
                 name="deal_funnel_cohort",
             ),
         ),
