@@ -301,8 +301,7 @@ def import_run(*, batch_id: int, on_progress=None) -> ImportBatch:
             raise
     finally:
         progress.unlink(missing_ok=True)
-    if batch.status == ImportBatch.Status.DONE:
-        plan_cache_path(batch).unlink(missing_ok=True)
+        plan_cache_path(batch).unlink(missing_ok=True)  # done or failed: not needed again
     return batch
 
 
@@ -485,4 +484,5 @@ def import_stalled_fail(*, now: datetime.datetime | None = None) -> int:
             finished_at=now,
         )
         path.unlink(missing_ok=True)
+        plan_cache_path(batch).unlink(missing_ok=True)
     return failed

@@ -101,6 +101,7 @@ def test_it_writes_nothing_when_the_commit_fails_midway(personas, tmp_path, monk
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.FAILED and "disk full" in batch.error
     assert not AuditEntry.objects.filter(object_type="imports.importbatch").exists()
+    assert not services.plan_cache_path(batch).exists()  # a failed batch is not committed again
 
 
 def test_it_updates_and_undoes(personas, tmp_path):
