@@ -15,6 +15,7 @@ The fixture sets SALESTRACK_BOTS_ALLOW_PRIVATE=True (the only way a bot may post
 """
 
 import json
+import ssl
 import threading
 import time
 from collections import deque
@@ -66,7 +67,7 @@ def _answer(status: int, body, headers: dict | None, delay: float) -> Answer:
 
 
 class Receiver:
-    def __init__(self) -> None:
+    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
         self.requests: list[Received] = []
         self._queue: deque[Answer] = deque()
         self.default = _answer(200, SUCCESS["dingtalk"], None, 0)
@@ -110,6 +111,10 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.scheme = "http"
+        if ssl_context is not None:  # https: the handshake happens as a connection is accepted
+            self.server.socket = ssl_context.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
         self.server.daemon_threads = True
         self.server.block_on_close = False
         self.port = self.server.server_address[1]
@@ -124,7 +129,7 @@ class Receiver:
         self.server.server_close()
 
     def url(self, path: str = "/hook", host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def answer_as(self, kind: str) -> None:
         """Every request not given a queued answer gets `kind`'s success answer."""
