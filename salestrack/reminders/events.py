@@ -106,21 +106,43 @@ def render_followup_due(params: dict) -> Message:
 
 
 def render_followup_overdue(params: dict) -> Message:
-    days = int(params.get("days_overdue") or 0)
-    values = {"customer": params.get("customer", ""), "days": days, "due": params.get("due", "")}
-    title = (
-        ngettext(
-            "Follow-up %(days)d day overdue: %(customer)s",
-            "Follow-up %(days)d days overdue: %(customer)s",
-            days,
+    """One overdue follow-up in full, or several: how many, the oldest named."""
+    count = int(params.get("count") or 1)
+    if count == 1:
+        days = int(params.get("days_overdue") or 0)
+        values = {"customer": params.get("customer", ""), "days": days}
+        title = (
+            ngettext(
+                "Follow-up %(days)d day overdue: %(customer)s",
+                "Follow-up %(days)d days overdue: %(customer)s",
+                days,
+            )
+            % values
         )
-        % values
-    )
-    lines = [
-        _("The follow-up with %(customer)s was due on %(due)s.") % values,
-        *_followup_text(params),
-    ]
-    return Message(title=title, text="\n".join(lines), url=_followup_url(params))
+        lines = [
+            _("The follow-up with %(customer)s was due on %(due)s.")
+            % {**values, "due": params.get("due", "")},
+            *_followup_text(params),
+        ]
+        return Message(title=title, text="\n".join(lines), url=_followup_url(params))
+    title = ngettext("%(count)d follow-up overdue", "%(count)d follow-ups overdue", count) % {
+        "count": count
+    }
+    lines = []
+    for item in params.get("items", []):
+        days = int(item.get("days_overdue") or 0)
+        line = ngettext(
+            "%(customer)s: due %(due)s, %(days)d day overdue",
+            "%(customer)s: due %(due)s, %(days)d days overdue",
+            days,
+        ) % {"customer": item.get("customer", ""), "due": item.get("due", ""), "days": days}
+        if item.get("next_step"):
+            line += " · " + item["next_step"]
+        lines.append("· " + line)
+    more = count - len(params.get("items", []))
+    if more > 0:
+        lines.append(ngettext("and %(n)d more", "and %(n)d more", more) % {"n": more})
+    return Message(title=title, text="\n".join(lines), url=reverse("activities:mine"))
 
 
 def render_daily_update(params: dict) -> Message:

@@ -23,6 +23,9 @@ class ReminderSettings(models.Model):
         default=time(17, 0),
         help_text=_("Local time; sent within five minutes after it."),
     )
+    # The day the daily update reminder went out (daily_update_send claims the day with a
+    # conditional UPDATE, so the rest of the day's runs cost one query).
+    daily_sent_on = models.DateField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

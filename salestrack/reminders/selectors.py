@@ -12,7 +12,8 @@ Definitions, each in one place:
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from salestrack.access.models import ObjectPolicy, Scope
@@ -39,32 +40,30 @@ def local_day_start(day: date) -> datetime:
 # --- who hears about a deal -----------------------------------------------------------------
 
 
-def _ancestor_ids(team: Team) -> list[int]:
-    """The team's own id and those above it, nearest first ("/1/4/9/" -> [9, 4, 1])."""
-    return [int(pk) for pk in reversed(team.path.strip("/").split("/")) if pk]
+def _ancestor_ids(path: str) -> list[int]:
+    """A team's own id and those above it, nearest first ("/1/4/9/" -> [9, 4, 1])."""
+    return [int(pk) for pk in reversed(path.strip("/").split("/")) if pk]
 
 
-def team_managers(team_id: int | None) -> list[int]:
+def _manager_roles(scopes: tuple[str, ...]) -> QuerySet:
+    return ObjectPolicy.objects.filter(
+        object_type="deal", scope__in=scopes, can_create=True
+    ).values("role__key")
+
+
+def team_managers(team: Team | None) -> list[int]:
     """Ids of the managers of a team: active users whose role manages deals of a team
     (deal scope "own team" or "team and sub-teams", with the right to create deals, as
-    risks.selectors.can_review) placed on the team itself ("own team" or "sub-teams") or,
-    with the sub-team scope, on a team above it. Only the nearest level that has any counts:
-    a team's own manager hears of its deals, the department head above only when the team has
-    none. Directors and admins (all records) are not anyone's team manager. Two queries."""
-    if team_id is None:
-        return []
-    team = Team.objects.filter(pk=team_id).only("path").first()
+    risks.selectors.can_review) placed on the team itself or, with the sub-team scope, on a
+    team above it. Only the nearest level that has any counts: a team's own manager hears of
+    its deals, the department head above only when the team has none. Directors and admins
+    (all records) are not anyone's team manager. One query (the roles are subqueries)."""
     if team is None:
         return []
-    levels = _ancestor_ids(team)
-    policies = ObjectPolicy.objects.filter(
-        object_type="deal", scope__in=MANAGER_SCOPES, can_create=True
-    ).values_list("role__key", "scope")
-    by_scope: dict[str, list[str]] = {Scope.TEAM: [], Scope.SUBTREE: []}
-    for key, scope in policies:
-        by_scope[scope].append(key)
-    condition = Q(team_id=team_id, role__in=by_scope[Scope.TEAM] + by_scope[Scope.SUBTREE])
-    condition |= Q(team_id__in=levels[1:], role__in=by_scope[Scope.SUBTREE])
+    levels = _ancestor_ids(team.path) or [team.pk]
+    condition = Q(team_id=team.pk, role__in=_manager_roles(MANAGER_SCOPES))
+    if levels[1:]:
+        condition |= Q(team_id__in=levels[1:], role__in=_manager_roles((Scope.SUBTREE,)))
     rows = list(
         User.objects.filter(condition, is_active=True, is_superuser=False).values_list(
             "pk", "team_id"
@@ -77,32 +76,77 @@ def team_managers(team_id: int | None) -> list[int]:
     return []
 
 
-def deal_audience(deal: Deal) -> list[int]:
-    """Who hears about a deal: its owner, its collaborators and the manager(s) of the deal's
-    team, active users only, each once (owner first)."""
-    ids = [deal.owner_id, *deal.collaborators.values_list("pk", flat=True)]
-    ids += team_managers(deal.team_id)
-    active = set(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
-    return [pk for pk in dict.fromkeys(ids) if pk in active]
+def deal_audience(deal: Deal) -> list[User]:
+    """Who hears about a deal (loaded with its team): its owner, its collaborators and the
+    manager(s) of the deal's team, active users only, each once, owner first. Two queries."""
+    managers = team_managers(deal.team)
+    people = {
+        u.pk: u
+        for u in User.objects.filter(
+            Q(pk=deal.owner_id) | Q(collaborating_deals=deal.pk) | Q(pk__in=managers),
+            is_active=True,
+        ).distinct()
+    }
+    collaborators = sorted(pk for pk in people if pk != deal.owner_id and pk not in managers)
+    order = [deal.owner_id, *collaborators, *managers]
+    return [people[pk] for pk in dict.fromkeys(order) if pk in people]
 
 
 # --- candidates of the periodic reminders ---------------------------------------------------
 
 
-def followups_due_through(*, today: date) -> QuerySet[FollowUp]:
-    """Pending follow-ups (next touch asked for, not done) due today or earlier, of active
-    owners, on live customers and deals, with what the reminder shows: one query."""
-    return (
-        followup_queryset()
-        .filter(
-            done_at__isnull=True,
-            next_due_on__isnull=False,
-            next_due_on__lte=today,
-            owner__is_active=True,
-        )
-        .select_related("customer", "deal", "owner")
-        .order_by("next_due_on", "id")
+def _pending() -> QuerySet[FollowUp]:
+    """Pending follow-ups (a next touch asked for, not done) of active owners, on live
+    customers and deals (served by the partial index followup_pending_due)."""
+    return followup_queryset().filter(
+        done_at__isnull=True, next_due_on__isnull=False, owner__is_active=True
     )
+
+
+def followups_due_on(*, today: date) -> QuerySet[FollowUp]:
+    """Pending follow-ups due today, with what the reminder shows: one query."""
+    return (
+        _pending()
+        .filter(next_due_on=today)
+        .select_related("customer", "deal", "owner")
+        .order_by("id")
+    )
+
+
+def overdue_counts(*, today: date) -> dict[int, int]:
+    """Owner id -> number of pending follow-ups due before today: one GROUP BY query."""
+    rows = (
+        _pending()
+        .filter(next_due_on__lt=today)
+        .values("owner_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("owner_id", "n")
+    )
+    return dict(rows)
+
+
+def overdue_oldest(*, today: date, owner_ids: Iterable[int], limit: int) -> list[FollowUp]:
+    """The `limit` oldest overdue follow-ups of each of these owners, oldest first: one query
+    (ROW_NUMBER over each owner's rows, on SQLite and PostgreSQL alike)."""
+    owner_ids = list(owner_ids)
+    if not owner_ids:
+        return []
+    ranked = (
+        _pending()
+        .filter(next_due_on__lt=today, owner_id__in=owner_ids)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("owner_id")],
+                order_by=[F("next_due_on").asc(), F("id").asc()],
+            )
+        )
+        .filter(rank__lte=limit)
+        .select_related("customer", "deal")
+        .order_by("owner_id", "rank")
+    )
+    return list(ranked)
 
 
 def rep_role_keys() -> QuerySet:
@@ -125,7 +169,6 @@ def reps_without_followup_today(*, today: date) -> QuerySet[User]:
     return (
         User.objects.filter(is_active=True, role__in=can_record)
         .exclude(pk__in=recorded)
-        .only("id", "team_id")
         .order_by("id")
     )
 
@@ -147,7 +190,7 @@ def deals_newly_stalled(*, now: datetime, lookback: timedelta) -> QuerySet[Deal]
         Deal.objects.filter(status=Deal.Status.OPEN, owner__is_active=True)
         .filter(stalled_condition(now=now))
         .filter(recent)
-        .select_related("customer", "stage")
+        .select_related("customer", "stage", "team")
         .order_by("id")
     )
 

@@ -8,7 +8,7 @@ carries a dedup key, so running a job twice (two consumers, a retry, a manual ru
 nobody twice:
 
 - followup.due      `due:<follow-up id>:<due date>`      once per follow-up and due date
-- followup.overdue  `overdue:<follow-up id>:<today>`     once per follow-up and day
+- followup.overdue  `overdue:<owner id>:<today>`        once per owner and day, naming them
 - daily.update      `daily:<today>`                      once per rep and day
 - deal.stalled      `stalled:<deal id>:<in stage since, UTC>` once per stay in a stage
 - goal.red          `goal.red:<goal id>:<ISO week>`      once per goal and week
@@ -46,7 +46,9 @@ from salestrack.reminders.selectors import (
     collaborators_of,
     deal_audience,
     deals_newly_stalled,
-    followups_due_through,
+    followups_due_on,
+    overdue_counts,
+    overdue_oldest,
     reminder_settings_get,
     reps_without_followup_today,
     team_managers,
@@ -56,6 +58,9 @@ from salestrack.risks.models import RiskFlag
 # A deal whose stall began longer ago than this is not announced (see deals_newly_stalled):
 # long enough to cover a worker that was down over a weekend.
 STALL_LOOKBACK = timedelta(days=3)
+# The overdue reminder names this many of an owner's overdue follow-ups (the oldest) and
+# counts the rest.
+OVERDUE_LISTED = 5
 SETTINGS_FIELDS = ["daily_enabled", "daily_at"]
 
 
@@ -122,7 +127,7 @@ def deal_stage_moved_notify(
     *, deal_id: int, from_stage_id: int, to_stage_id: int, actor_id: int | None
 ) -> int:
     """deal.won / deal.lost / deal.stage_changed to the deal's audience (not the mover)."""
-    deal = Deal.all_objects.select_related("customer").get(pk=deal_id)
+    deal = Deal.all_objects.select_related("customer", "team").get(pk=deal_id)
     stages = {s.pk: s for s in Stage.objects.filter(pk__in=[from_stage_id, to_stage_id])}
     to_stage, from_stage = stages[to_stage_id], stages.get(from_stage_id)
     event = {
@@ -140,7 +145,7 @@ def deal_stage_moved_notify(
         params["lost_reason"] = deal.lost_reason
     return notify(
         event=event,
-        recipients=_users(deal_audience(deal)),
+        recipients=deal_audience(deal),
         params=params,
         obj=deal,
         team_ids=[deal.team_id] if deal.team_id else [],
@@ -150,7 +155,7 @@ def deal_stage_moved_notify(
 
 def risk_flag_raised_notify(*, flag_id: int, actor_id: int | None) -> int:
     """deal.risk_flagged to the flagged deal's audience (not the person who flagged it)."""
-    flag = RiskFlag.objects.select_related("deal", "deal__customer").get(pk=flag_id)
+    flag = RiskFlag.objects.select_related("deal__customer", "deal__team").get(pk=flag_id)
     deal = flag.deal
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     params = {
@@ -161,7 +166,7 @@ def risk_flag_raised_notify(*, flag_id: int, actor_id: int | None) -> int:
     }
     return notify(
         event=events.DEAL_RISK_FLAGGED,
-        recipients=_users(deal_audience(deal)),
+        recipients=deal_audience(deal),
         params=params,
         obj=deal,
         team_ids=[deal.team_id] if deal.team_id else [],
@@ -178,53 +183,75 @@ def _clock(value: str) -> time:
     return time(hour, minute)
 
 
+def _followup_item(followup, today: date) -> dict:
+    item = {
+        "followup_id": followup.pk,
+        "customer": followup.customer.name,
+        "deal_id": followup.deal_id,
+        "deal": followup.deal.title if followup.deal_id else "",
+        "next_step": followup.next_step,
+        "due": followup.next_due_on.isoformat(),
+    }
+    if followup.next_due_on < today:
+        item["days_overdue"] = (today - followup.next_due_on).days
+    return item
+
+
 @transaction.atomic
 def followup_reminders_send(*, now: datetime | None = None) -> int:
-    """followup.due for pending follow-ups due today and followup.overdue for those due
-    earlier, to their owners, at or after SALESTRACK_FOLLOWUP_REMINDER_AT (local time; "off"
-    sends none). One query for all candidates, one for what earlier runs sent."""
+    """At or after SALESTRACK_FOLLOWUP_REMINDER_AT (local time; "off" sends none):
+    followup.due for each pending follow-up due today, to its owner, once per follow-up and due
+    date; followup.overdue once a day to each owner with follow-ups due before today, naming
+    them (the oldest OVERDUE_LISTED) and how many there are — one message a day however many,
+    not one per follow-up (demo data: 20,657 overdue follow-ups of 200 reps would have been
+    ~100 messages per rep every day). A rerun costs four queries (due today, overdue counts
+    per owner, and what was already sent of each)."""
     now = now or timezone.now()
     at = settings.SALESTRACK_FOLLOWUP_REMINDER_AT.strip().lower()
     local = timezone.localtime(now)
     if at == "off" or local.time() < _clock(at):
         return 0
     today = local.date()
-    candidates = list(followups_due_through(today=today))
-    keys = {
-        f.pk: (
-            f"due:{f.pk}:{f.next_due_on.isoformat()}"
-            if f.next_due_on == today
-            else f"overdue:{f.pk}:{today.isoformat()}"
-        )
-        for f in candidates
-    }
-    seen = _already_notified(
-        events.FOLLOWUP_DUE, [k for k in keys.values() if k.startswith("due:")]
-    ) | _already_notified(
-        events.FOLLOWUP_OVERDUE, [k for k in keys.values() if k.startswith("overdue:")]
-    )
     sent = 0
-    for followup in candidates:
-        key = keys[followup.pk]
-        if (followup.owner_id, key) in seen:
+
+    due = list(followups_due_on(today=today))
+    due_keys = {f.pk: f"due:{f.pk}:{today.isoformat()}" for f in due}
+    seen = _already_notified(events.FOLLOWUP_DUE, due_keys.values())
+    for followup in due:
+        if (followup.owner_id, due_keys[followup.pk]) in seen:
             continue
-        params = {
-            "followup_id": followup.pk,
-            "customer": followup.customer.name,
-            "deal_id": followup.deal_id,
-            "deal": followup.deal.title if followup.deal_id else "",
-            "next_step": followup.next_step,
-            "due": followup.next_due_on.isoformat(),
-        }
-        overdue = followup.next_due_on < today
-        if overdue:
-            params["days_overdue"] = (today - followup.next_due_on).days
         sent += notify(
-            event=events.FOLLOWUP_OVERDUE if overdue else events.FOLLOWUP_DUE,
+            event=events.FOLLOWUP_DUE,
             recipients=[followup.owner],
-            params=params,
+            params=_followup_item(followup, today),
             obj=followup,
-            dedup_key=key,
+            dedup_key=due_keys[followup.pk],
+        )
+
+    counts = overdue_counts(today=today)
+    owner_keys = {owner: f"overdue:{owner}:{today.isoformat()}" for owner in counts}
+    seen = _already_notified(events.FOLLOWUP_OVERDUE, owner_keys.values())
+    owners = [pk for pk, key in owner_keys.items() if (pk, key) not in seen]
+    listed: dict[int, list] = {}
+    for followup in overdue_oldest(today=today, owner_ids=owners, limit=OVERDUE_LISTED):
+        listed.setdefault(followup.owner_id, []).append(followup)
+    people = {u.pk: u for u in User.objects.filter(pk__in=owners, is_active=True)} if owners else {}
+    for owner_id in owners:
+        rows = listed.get(owner_id, [])
+        if owner_id not in people or not rows:
+            continue
+        oldest = rows[0]
+        params = {
+            **_followup_item(oldest, today),
+            "count": counts[owner_id],
+            "items": [_followup_item(f, today) for f in rows],
+        }
+        sent += notify(
+            event=events.FOLLOWUP_OVERDUE,
+            recipients=[people[owner_id]],
+            params=params,
+            obj=oldest if counts[owner_id] == 1 else None,
+            dedup_key=owner_keys[owner_id],
         )
     return sent
 
@@ -237,12 +264,24 @@ def is_working_day_today(today: date) -> bool:
 @transaction.atomic
 def daily_update_send(*, now: datetime | None = None) -> int:
     """daily.update, once a day at or after the admin's time (ReminderSettings), on working
-    days, to the active reps who have recorded no follow-up today."""
+    days, to the active reps who have recorded no follow-up today. The first run after the
+    time claims the day (a conditional UPDATE of daily_sent_on, rolled back with the run if it
+    fails): the later runs of the day cost one query. A rep who records nothing after the
+    reminder is not reminded again that day."""
     now = now or timezone.now()
     row = reminder_settings_get()
     local = timezone.localtime(now)
     today = local.date()
-    if not row.daily_enabled or local.time() < row.daily_at or not is_working_day_today(today):
+    if not row.daily_enabled or local.time() < row.daily_at or row.daily_sent_on == today:
+        return 0
+    if not is_working_day_today(today):
+        return 0
+    claimed = (
+        ReminderSettings.objects.filter(pk=row.pk)
+        .exclude(daily_sent_on=today)
+        .update(daily_sent_on=today)
+    )
+    if not claimed:
         return 0
     key = f"daily:{today.isoformat()}"
     seen = {pk for pk, _key in _already_notified(events.DAILY_UPDATE, [key])}
@@ -251,7 +290,7 @@ def daily_update_send(*, now: datetime | None = None) -> int:
         return 0
     return notify(
         event=events.DAILY_UPDATE,
-        recipients=_users(u.pk for u in reps),
+        recipients=reps,
         params={"date": today.isoformat()},
         dedup_key=key,
     )
@@ -263,7 +302,8 @@ class _Audience:
 
     def __init__(self, deals: list[Deal]):
         self.collaborators = collaborators_of(d.pk for d in deals)
-        self.managers = {t: team_managers(t) for t in {d.team_id for d in deals}}
+        teams = {d.team_id: d.team for d in deals}
+        self.managers = {pk: team_managers(team) for pk, team in teams.items()}
         ids = {d.owner_id for d in deals}
         ids |= {pk for pks in self.collaborators.values() for pk in pks}
         ids |= {pk for pks in self.managers.values() for pk in pks}
@@ -345,7 +385,7 @@ def red_goals_notify(*, today: date | None = None) -> int:
             ids, team_ids = [goal.user_id], []
         else:
             if goal.team_id not in managers:
-                managers[goal.team_id] = team_managers(goal.team_id)
+                managers[goal.team_id] = team_managers(goal.team)
             ids, team_ids = managers[goal.team_id], [goal.team_id]
         people = [u for u in _users(ids) if (u.pk, keys[goal.pk]) not in seen]
         if not people:

@@ -5,6 +5,8 @@ from datetime import date, time
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from salestrack.activities.tests.factories import FollowUpFactory
 from salestrack.core.tests.factories import UserFactory
@@ -85,3 +87,25 @@ def test_the_next_working_day_is_a_new_reminder(personas):
     run()
     assert run(day=11) == 3
     assert Notification.objects.filter(recipient=personas.alice).count() == 2
+
+
+def test_later_runs_of_the_day_cost_one_query(personas):
+    assert run() == 3
+    with CaptureQueriesContext(connection) as queries:
+        assert run(hour=18) == 0
+    assert len([q for q in queries.captured_queries if q["sql"].startswith("SELECT")]) == 1
+    assert reminder_settings_get().daily_sent_on == date(2026, 3, 10)
+
+
+def test_a_failed_run_leaves_the_day_unclaimed(personas, monkeypatch):
+    from salestrack.reminders import services
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "notify", broken)
+    with pytest.raises(RuntimeError):
+        run()
+    monkeypatch.undo()
+    assert reminder_settings_get().daily_sent_on is None
+    assert run(minute=5) == 3
