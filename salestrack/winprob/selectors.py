@@ -166,7 +166,8 @@ def reasons_for(*, user: User, reasons: list[dict]) -> list[Reason]:
 
 @dataclass
 class DealWinCard:
-    """What the deal page's card shows. `state`: "ok" (a probability), "closed" (no card),
+    """What the deal page's card shows. `state`: "ok" (a probability), "closed" (a won or lost
+    deal: no card), "hidden" (the role may not read the deal's probability: no card),
     "no_model", "too_little_history", "unscored" (no current stay in the stage history)."""
 
     state: str
@@ -213,8 +214,10 @@ def deal_win_card(*, user: User, deal: Deal) -> DealWinCard:
     """The card of a deal the caller already loaded within the user's scope (the deal page,
     deals.selectors.deal_get_for_user). The stored score, or one computed now when the deal
     changed since it was stored (not written: a read)."""
-    if deal.status != Deal.Status.OPEN or not permissions_for(user).visible("deal", "probability"):
+    if deal.status != Deal.Status.OPEN:
         return DealWinCard(state="closed")
+    if not permissions_for(user).visible("deal", "probability"):
+        return DealWinCard(state="hidden")
     latest = winprob_latest()
     if latest is None:
         return DealWinCard(state="no_model")
