@@ -281,6 +281,7 @@ def test_it_gives_the_conversion_of_each_lead_source(client, loaded, db):
         for row in data["rows"]
     }
     assert got == expected
+    assert "lead source “google” read as “Google” (5 rows)" in loaded.xeducation.notes
     summary = _api(client, loaded, "summary", loaded.xe_pipeline, day, day)
     assert (summary["won"]["value"], summary["lost"]["value"]) == (3561, 9240 - 3561)
 
