@@ -555,6 +555,12 @@ def test_every_screen(new_page, personas, stages, lang, device, settings, tmp_pa
     page.locator("form[action$='/imports/new/'] button").click()
     page.wait_for_url(re.compile(r"/imports/\d+/$"))
     screens.check("import-preview")
+    # Reports (the last complete week by default) and the calendar feed page with its address.
+    screens.visit("/reports/", "reports")
+    screens.visit("/calendar/", "calendar")
+    page.locator("[data-issue]").click()
+    expect(page.locator("[data-webcal]")).to_have_value(re.compile(r"^webcal://.+\.ics$"))
+    screens.check("calendar-address")
 
     manager = signed_in(new_page, device, lang, "mia")
     screens = Screens(manager, lang, device)
@@ -584,3 +590,6 @@ def test_every_screen(new_page, personas, stages, lang, device, settings, tmp_pa
         "#forecast-statistical-chart",
         "#forecast-backtest-chart",
     )
+    monday = period_bounds("week", timezone.localdate())[0]
+    screens.visit(f"/reports/weekly/team/{personas.department.pk}/{monday}/", "report-team")
+    expect(manager.locator("[data-figure=created]")).to_be_visible()

@@ -236,11 +236,16 @@ def _by_rep(*, user: User, period: Period, previous: Period, team: Team, money: 
     return sorted(rows.values(), key=lambda row: (-(row.won_amount or 0), -row.won, row.label))
 
 
+def _subtree_ids(team: Team) -> list[int]:
+    """The team and its sub-teams, as ids (a join on the team path per row is ~15× slower)."""
+    return list(Team.objects.filter(path__startswith=team.path).values_list("pk", flat=True))
+
+
 def _subject_deals(*, user: User, team: Team | None, rep: User | None):
     """The deals the subject's figures count, as analytics_deals narrows them (any pipeline)."""
     qs = deal_queryset(user=user)
     if team is not None:
-        qs = qs.filter(team__path__startswith=team.path)
+        qs = qs.filter(team_id__in=_subtree_ids(team))
     if rep is not None:
         qs = qs.filter(owner=rep)
     return qs
@@ -249,9 +254,15 @@ def _subject_deals(*, user: User, team: Team | None, rep: User | None):
 def _stage_moves(*, user: User, period: Period, previous: Period, team, rep):
     """Moves from one stage to another (won and lost included; a deal's first stage is not a
     move) that entered the new stage in the period, in total and by stage. One GROUP BY."""
+    # A deal moved within the range entered its current stage at that move or later
+    # (stage_entered_at is the latest history row's entered_at): only those deals are looked
+    # at, which lets the history index (deal, entered_at) serve a handful of deals, not all.
+    deals = _subject_deals(user=user, team=team, rep=rep).filter(
+        stage_entered_at__gte=previous.since
+    )
     rows = list(
         StageChange.objects.filter(
-            deal__in=_subject_deals(user=user, team=team, rep=rep).values("pk"),
+            deal__in=deals.values("pk"),
             from_stage__isnull=False,
             entered_at__gte=previous.since,
             entered_at__lt=period.until,
@@ -278,7 +289,7 @@ def _followups(*, user: User, period: Period, previous: Period, team, rep) -> di
         planned=False, occurred_at__gte=previous.since, occurred_at__lt=period.until
     )
     if team is not None:
-        qs = qs.filter(team__path__startswith=team.path)
+        qs = qs.filter(team_id__in=_subtree_ids(team))
     if rep is not None:
         qs = qs.filter(owner=rep)
     t = qs.aggregate(
