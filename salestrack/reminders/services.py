@@ -214,12 +214,12 @@ def followup_reminders_send(*, now: datetime | None = None) -> int:
     today = local.date()
     sent = 0
 
-    due = list(followups_due_on(today=today))
-    due_keys = {f.pk: f"due:{f.pk}:{today.isoformat()}" for f in due}
+    # Ids first (a light query), the rows to show only of those not yet told.
+    due_owners = dict(followups_due_on(today=today).values_list("pk", "owner_id"))
+    due_keys = {pk: f"due:{pk}:{today.isoformat()}" for pk in due_owners}
     seen = _already_notified(events.FOLLOWUP_DUE, due_keys.values())
-    for followup in due:
-        if (followup.owner_id, due_keys[followup.pk]) in seen:
-            continue
+    unseen = [pk for pk, owner in due_owners.items() if (owner, due_keys[pk]) not in seen]
+    for followup in followups_due_on(today=today).filter(pk__in=unseen) if unseen else []:
         sent += notify(
             event=events.FOLLOWUP_DUE,
             recipients=[followup.owner],
@@ -319,11 +319,17 @@ def stalled_deals_notify(*, now: datetime | None = None) -> int:
     """deal.stalled, once per stay in a stage, for open deals that became stalled (deals.stalls:
     past the stage's limit, or no follow-up for too long) within STALL_LOOKBACK."""
     now = now or timezone.now()
-    deals = list(deals_newly_stalled(now=now, lookback=STALL_LOOKBACK))
-    if not deals:
-        return 0
-    keys = {d.pk: f"stalled:{d.pk}:{d.stage_entered_at.astimezone(UTC).isoformat()}" for d in deals}
+    # Ids first (a light query): a deal whose owner has heard of this stay is done.
+    candidates = deals_newly_stalled(now=now, lookback=STALL_LOOKBACK)
+    keys, owners = {}, {}
+    for pk, entered, owner_id in candidates.values_list("pk", "stage_entered_at", "owner_id"):
+        keys[pk] = f"stalled:{pk}:{entered.astimezone(UTC).isoformat()}"
+        owners[pk] = owner_id
     seen = _already_notified(events.DEAL_STALLED, keys.values())
+    todo = [pk for pk in keys if (owners[pk], keys[pk]) not in seen]
+    if not todo:
+        return 0
+    deals = list(candidates.filter(pk__in=todo))
     audience = _Audience(deals)
     sent = 0
     for deal in deals:
