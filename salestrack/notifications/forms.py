@@ -17,7 +17,7 @@ class PreferencesForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     quiet_end = forms.TimeField(
-        label=_("until"),
+        label=_("Quiet hours until"),
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
