@@ -1,14 +1,19 @@
+from datetime import datetime
 from decimal import Decimal
 
+import time_machine
 from django.utils import translation
 
+from salestrack.goals.tests.factories import WorkCalendarDayFactory
 from salestrack.notifications.events import get_event_type
 from salestrack.notifications.models import Notification
+from salestrack.reports import tasks
 from salestrack.reports.messages import render_report
 from salestrack.reports.selectors import report_url
 from salestrack.reports.services import report_recipients, reports_send
 from salestrack.reports.tasks import report_weekly_send
 from salestrack.reports.tests.conftest import WEEK
+from salestrack.reports.tests.factories import at
 
 
 def test_it_sends_each_rep_their_report_and_each_manager_their_teams(personas, week):
@@ -68,3 +73,25 @@ def test_the_message_renders_in_the_recipients_language(personas, week):
     assert "2025年第19周 · 艾丽丝" in zh.title and "Weekly report" not in en.text
     assert "2 (¥300)" in zh.text and "🔴" not in zh.text
     assert en.url == zh.url == params["url"]
+
+
+def test_the_jobs_run_daily_at_six_weekly_on_monday_and_monthly_on_the_first():
+    def fires(task, *when):
+        return task.task_class().validate_datetime(datetime(*when))
+
+    assert fires(tasks.report_daily_send_task, 2025, 5, 13, 18, 0)
+    assert not fires(tasks.report_daily_send_task, 2025, 5, 13, 8, 0)
+    assert fires(tasks.report_weekly_send_task, 2025, 5, 12, 8, 0)  # a Monday
+    assert not fires(tasks.report_weekly_send_task, 2025, 5, 13, 8, 0)
+    assert fires(tasks.report_monthly_send_task, 2025, 6, 1, 8, 0)
+    assert not fires(tasks.report_monthly_send_task, 2025, 6, 2, 8, 0)
+
+
+def test_the_daily_job_sends_on_working_days_only(personas, week):
+    with time_machine.travel(at(5, 10, 18), tick=False):  # a Saturday
+        assert tasks.report_daily_send_task.call_local() == 0
+    WorkCalendarDayFactory(date=at(5, 11).date(), is_workday=True, name="调休")
+    with time_machine.travel(at(5, 11, 18), tick=False):  # a make-up working Sunday
+        assert tasks.report_daily_send_task.call_local() == 4
+        assert tasks.report_daily_send_task.call_local() == 0  # run again: nothing twice
+    assert Notification.objects.filter(event="report.daily").count() == 4
