@@ -183,13 +183,18 @@ class Report:
         }
 
 
+# Segments kept converted: names share most of their words; a bound keeps a file of many
+# one-off brand names from growing the cache (and the import's memory) with every row.
+PINYIN_CACHE = 20_000
+
+
 class _CachedConverter(DefaultConverter):
     """pypinyin's converter with a cache per segment: names share most of their words
     (有限公司, 科技, 联系人 ...), so a file of 100,000 names converts a few thousand segments."""
 
     def __init__(self):
         super().__init__()
-        self._cached = lru_cache(maxsize=100_000)(self._convert_words)
+        self._cached = lru_cache(maxsize=PINYIN_CACHE)(self._convert_words)
 
     def _convert_words(self, words, style, heteronym, errors, strict):
         return tuple(tuple(x) for x in super().convert(words, style, heteronym, errors, strict))
@@ -635,9 +640,6 @@ class Importer:
         raise ValueError(kind)
 
     # -- planning --------------------------------------------------------------------------
-
-    def plan(self, number: int, raw: list) -> RowPlan:
-        return self._plan_cleaned(self._cleaned(number, raw))
 
     def _plan_cleaned(self, plan: RowPlan) -> RowPlan:
         if plan.errors:
