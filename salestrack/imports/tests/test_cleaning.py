@@ -165,7 +165,7 @@ def test_the_mobile_shortcut_agrees_with_a_full_parse():
 
     rng = random.Random(7)
     numbers = [f"1{p:02d}{rng.randrange(10**8):08d}" for p in range(100)]
-    numbers += ["1" + "".join(rng.choice("0123456789") for _ in range(10)) for _ in range(3000)]
+    numbers += ["1" + "".join(rng.choice("0123456789") for _ in range(10)) for _ in range(1000)]
     for raw in numbers:
         for spelled in (raw, f"+86{raw}", f"{raw[:3]} {raw[3:7]} {raw[7:]}", f"86-{raw}"):
             assert fast(spelled) == full(spelled), spelled
