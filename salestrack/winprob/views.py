@@ -30,8 +30,10 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_POST
 def retrain(request: HttpRequest) -> HttpResponse:
     if winprob_closed_deals() <= INLINE_CLOSED_DEALS:
-        winprob_retrain_task.call_local(request.user.pk)
-        messages.success(request, _("The model was retrained and the open deals rescored."))
+        if winprob_retrain_task.call_local(request.user.pk) is None:
+            messages.error(request, _("A training is already running; reload this page soon."))
+        else:
+            messages.success(request, _("The model was retrained and the open deals rescored."))
     else:
         transaction.on_commit(lambda: winprob_retrain_task(request.user.pk))
         messages.success(

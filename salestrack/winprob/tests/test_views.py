@@ -108,3 +108,13 @@ def test_closed_deals_have_no_card(client, personas, stages):
         "data-winprob" not in client.get(reverse("deals:detail", args=[deal.pk])).content.decode()
     )
     assert client.get(reverse("winprob:deal_json", args=[deal.pk])).json()["status"] == "closed"
+
+
+def test_retrain_says_so_while_another_training_runs(client, personas):
+    from salestrack.winprob.tasks import winprob_train_task
+
+    client.force_login(personas.admin)
+    with winprob_train_task.lock:
+        page = client.post(reverse("winprob:retrain"), follow=True).content.decode()
+    assert not WinModel.objects.exists()
+    assert "msg-error" in page
