@@ -1,6 +1,6 @@
 """Reports: the picker, and one report (cards, goals, moves by stage; by rep for a team)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -70,7 +70,7 @@ def report(request: HttpRequest, kind: str, subject: str, subject_id: int, start
             if report.amounts_visible
             else None,
         }
-    period_next = report_period(kind, report.period.end + timezone.timedelta(days=1))
+    period_next = report_period(kind, report.period.end + timedelta(days=1))
     return render(
         request,
         "reports/report.html",
