@@ -7,7 +7,7 @@ from django.db import migrations, models
 FILL_REACHED_STAGE = """
 WITH visited AS (
     SELECT id AS deal_id, stage_id FROM deals_deal
-    UNION
+    UNION ALL
     SELECT deal_id, to_stage_id FROM deals_stagechange
 ),
 ranked AS (
