@@ -85,13 +85,6 @@ def reminder_settings_save(*, actor: User, daily_enabled: bool, daily_at: time) 
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _users(ids: Iterable[int]) -> list[User]:
-    """Active users by id, in the order given."""
-    ids = list(dict.fromkeys(ids))
-    found = {u.pk: u for u in User.objects.filter(pk__in=ids, is_active=True)}
-    return [found[pk] for pk in ids if pk in found]
-
-
 def _display(user: User | None) -> str:
     return str(user) if user is not None else ""
 
@@ -105,17 +98,21 @@ def _deal_params(deal: Deal, customer_name: str) -> dict:
     }
 
 
-def _already_notified(event: str, keys: Iterable[str]) -> set[tuple[int, str]]:
+def _already_notified(
+    event: str, keys: Iterable[str], recipients: Iterable[int] | None = None
+) -> set[tuple[int, str]]:
     """(recipient id, dedup key) pairs of `event` already written among `keys`: lets a job
     that runs every few minutes skip what an earlier run sent without calling notify per
-    candidate (notify's own dedup stays the guarantee). One query per 500 keys."""
+    candidate (notify's own dedup stays the guarantee). With `recipients`, the lookup is served
+    by the notifications' (recipient, event, dedup_key) unique index. One query per 500 keys."""
     keys = list(dict.fromkeys(keys))
+    qs = Notification.objects.filter(event=event).exclude(dedup_key="")
+    if recipients is not None:
+        qs = qs.filter(recipient_id__in=sorted(set(recipients)))
     seen: set[tuple[int, str]] = set()
     for i in range(0, len(keys), 500):
         seen.update(
-            Notification.objects.filter(event=event, dedup_key__in=keys[i : i + 500]).values_list(
-                "recipient_id", "dedup_key"
-            )
+            qs.filter(dedup_key__in=keys[i : i + 500]).values_list("recipient_id", "dedup_key")
         )
     return seen
 
@@ -217,7 +214,7 @@ def followup_reminders_send(*, now: datetime | None = None) -> int:
     # Ids first (a light query), the rows to show only of those not yet told.
     due_owners = dict(followups_due_on(today=today).values_list("pk", "owner_id"))
     due_keys = {pk: f"due:{pk}:{today.isoformat()}" for pk in due_owners}
-    seen = _already_notified(events.FOLLOWUP_DUE, due_keys.values())
+    seen = _already_notified(events.FOLLOWUP_DUE, due_keys.values(), due_owners.values())
     unseen = [pk for pk, owner in due_owners.items() if (owner, due_keys[pk]) not in seen]
     for followup in followups_due_on(today=today).filter(pk__in=unseen) if unseen else []:
         sent += notify(
@@ -230,7 +227,7 @@ def followup_reminders_send(*, now: datetime | None = None) -> int:
 
     counts = overdue_counts(today=today)
     owner_keys = {owner: f"overdue:{owner}:{today.isoformat()}" for owner in counts}
-    seen = _already_notified(events.FOLLOWUP_OVERDUE, owner_keys.values())
+    seen = _already_notified(events.FOLLOWUP_OVERDUE, owner_keys.values(), owner_keys)
     owners = [pk for pk, key in owner_keys.items() if (pk, key) not in seen]
     listed: dict[int, list] = {}
     for followup in overdue_oldest(today=today, owner_ids=owners, limit=OVERDUE_LISTED):
@@ -284,8 +281,9 @@ def daily_update_send(*, now: datetime | None = None) -> int:
     if not claimed:
         return 0
     key = f"daily:{today.isoformat()}"
-    seen = {pk for pk, _key in _already_notified(events.DAILY_UPDATE, [key])}
-    reps = [u for u in reps_without_followup_today(today=today) if u.pk not in seen]
+    reps = list(reps_without_followup_today(today=today))
+    seen = {pk for pk, _key in _already_notified(events.DAILY_UPDATE, [key], [u.pk for u in reps])}
+    reps = [u for u in reps if u.pk not in seen]
     if not reps:
         return 0
     return notify(
@@ -325,7 +323,7 @@ def stalled_deals_notify(*, now: datetime | None = None) -> int:
     for pk, entered, owner_id in candidates.values_list("pk", "stage_entered_at", "owner_id"):
         keys[pk] = f"stalled:{pk}:{entered.astimezone(UTC).isoformat()}"
         owners[pk] = owner_id
-    seen = _already_notified(events.DEAL_STALLED, keys.values())
+    seen = _already_notified(events.DEAL_STALLED, keys.values(), owners.values())
     todo = [pk for pk in keys if (owners[pk], keys[pk]) not in seen]
     if not todo:
         return 0
@@ -383,17 +381,22 @@ def red_goals_notify(*, today: date | None = None) -> int:
         if light == Light.RED:
             red_goals.append((goal, actual, expected))
     keys = {g.pk: f"goal.red:{g.pk}:{year}-W{week:02d}" for g, _a, _e in red_goals}
-    seen = _already_notified(events.GOAL_RED, keys.values())
     managers: dict[int, list[int]] = {}
-    for goal, actual, expected in red_goals:
+    targets: dict[int, tuple[list[int], list[int]]] = {}  # goal id -> (user ids, team ids)
+    for goal, _actual, _expected in red_goals:
         if goal.scope_kind == Goal.ScopeKind.REP:
             # A rep's shortfall is told to the rep, not to the team's group chat.
-            ids, team_ids = [goal.user_id], []
+            targets[goal.pk] = ([goal.user_id], [])
         else:
             if goal.team_id not in managers:
                 managers[goal.team_id] = team_managers(goal.team)
-            ids, team_ids = managers[goal.team_id], [goal.team_id]
-        people = [u for u in _users(ids) if (u.pk, keys[goal.pk]) not in seen]
+            targets[goal.pk] = (managers[goal.team_id], [goal.team_id])
+    everyone = {pk for ids, _teams in targets.values() for pk in ids}
+    users = {u.pk: u for u in User.objects.filter(pk__in=everyone, is_active=True)}
+    seen = _already_notified(events.GOAL_RED, keys.values(), everyone)
+    for goal, actual, expected in red_goals:
+        ids, team_ids = targets[goal.pk]
+        people = [users[pk] for pk in ids if pk in users and (pk, keys[goal.pk]) not in seen]
         if not people:
             continue
         params = {
