@@ -561,7 +561,7 @@ def test_every_screen(new_page, personas, stages, lang, device, settings, tmp_pa
     page.locator("[data-issue]").click()
     expect(page.locator("[data-webcal]")).to_have_value(re.compile(r"^webcal://.+\.ics$"))
     screens.check("calendar-address")
-    # The notification centre (what the seeded moves notified) and the channel settings.
+    # The notification centre (whatever the seeded changes notified) and the channel settings.
     screens.visit("/notifications/", "notifications")
     screens.visit("/notifications/settings/", "notification-settings")
 
