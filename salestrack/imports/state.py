@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -150,7 +151,8 @@ class PlanCacheWriter:
 
     def __init__(self, path: Path, header: dict) -> None:
         self.path = Path(path)
-        self.tmp = self.path.with_suffix(".tmp")
+        # A name of its own: two previews of one batch at once never write into one file.
+        self.tmp = self.path.with_name(f"{self.path.name}.{uuid.uuid4().hex}.tmp")
         self.handle = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115 (closed in finish)
         self.handle.write(json.dumps({"v": CACHE_VERSION, **header}) + "\n")
 
