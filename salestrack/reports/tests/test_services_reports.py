@@ -69,9 +69,9 @@ def test_the_message_renders_in_the_recipients_language(personas, week):
     assert en.title.startswith("Weekly report 2025 week 19")
     assert "New deals: 2 (¥300)" in en.text and "Stage moves: 3" in en.text
     assert "Follow-ups made: 2" in en.text and "Goals: none set" in en.text
-    # the period and the figures in Chinese (the report's own words: .tr/reports.json)
-    assert "2025年第19周 · 艾丽丝" in zh.title and "Weekly report" not in en.text
-    assert "2 (¥300)" in zh.text and "🔴" not in zh.text
+    assert zh.title.startswith("周报 2025年第19周 · 艾丽丝")
+    assert "新增商机：2 (¥300)" in zh.text and "阶段推进：3" in zh.text
+    assert "跟进次数：2" in zh.text and "目标：本期未设定" in zh.text
     assert en.url == zh.url == params["url"]
 
 
