@@ -75,7 +75,8 @@ def test_every_event_type_is_registered_with_a_group_and_renders_without_a_query
 
 def test_stage_names_and_labels_follow_the_language():
     zh, en = render(events.DEAL_STAGE_CHANGED, "zh-hans"), render(events.DEAL_STAGE_CHANGED, "en")
-    assert "线索" in zh.title and "需求确认" in zh.title
+    assert zh.title == "华信 ERP 二期：线索 → 需求确认"
+    assert zh.text.splitlines()[0] == "鲍勃 将 华信 ERP 二期 从「线索」推进到「需求确认」。"
     assert en.title == "华信 ERP 二期: Lead → Needs confirmed"
     assert "Bob" not in en.text and "鲍勃" in en.text  # names are names
     assert "¥1,234,568" in en.text and "¥1,234,568" in zh.text
@@ -88,6 +89,7 @@ def test_stage_names_and_labels_follow_the_language():
 
 
 def test_counts_use_the_plural_forms():
+    assert render(events.FOLLOWUP_OVERDUE, "zh-hans").title == "跟进已逾期 2 天：华信科技"
     assert render(events.FOLLOWUP_OVERDUE, "en").title == "Follow-up 2 days overdue: 华信科技"
     one = {**PARAMS[events.FOLLOWUP_OVERDUE], "days_overdue": 1}
     with translation.override("en"):
