@@ -178,8 +178,22 @@ def notify(
         queued = queued or delivery is not None
 
     if queued:
-        transaction.on_commit(_kick_worker, robust=True)
+        _kick_worker_after_commit()
     return created
+
+
+def _kick_worker_after_commit() -> None:
+    """Enqueue the worker once per transaction, however many notify() calls it makes (a
+    reminder job notifies hundreds of people in one). robust: a queue that is down is logged,
+    never raised into the user's request; the minute's run delivers anyway."""
+    connection = transaction.get_connection()
+    # An earlier kick counts if it belongs to this savepoint or an enclosing one (one that is
+    # rolled back only together with ours); Django keeps (savepoint ids, func, robust) entries.
+    here = set(getattr(connection, "savepoint_ids", []))
+    for entry in getattr(connection, "run_on_commit", []):
+        if entry[1] is _kick_worker and set(entry[0]) <= here:
+            return
+    transaction.on_commit(_kick_worker, robust=True)
 
 
 def _kick_worker() -> None:
@@ -254,7 +268,7 @@ def delivery_retry(*, actor: User, pks: Iterable[int] | None = None) -> int:
         changes={"status": ["failed", "pending"]},
         extra={"deliveries": ids},
     )
-    transaction.on_commit(_kick_worker, robust=True)
+    _kick_worker_after_commit()
     return count
 
 

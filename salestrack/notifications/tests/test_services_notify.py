@@ -171,3 +171,35 @@ def test_it_does_not_kick_the_worker_for_in_app_only(personas, django_capture_on
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         notify(recipients=[user])
     assert callbacks == []
+
+
+@pytest.mark.django_db
+def test_it_kicks_the_worker_once_per_transaction(personas, django_capture_on_commit_callbacks):
+    for user in (personas.alice, personas.bob):
+        user.email = f"{user.username}@example.com"
+        user.save()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        notify(recipients=[personas.alice])
+        notify(recipients=[personas.bob])
+    assert len(callbacks) == 1
+
+
+@pytest.mark.django_db
+def test_a_kick_rolled_back_with_its_savepoint_does_not_stand_for_a_later_one(
+    personas, django_capture_on_commit_callbacks
+):
+    for user in (personas.alice, personas.bob):
+        user.email = f"{user.username}@example.com"
+        user.save()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        try:
+            with transaction.atomic():
+                notify(recipients=[personas.alice])
+                raise RuntimeError("a step that failed and was caught")
+        except RuntimeError:
+            pass
+        notify(recipients=[personas.bob])
+    assert len(callbacks) == 1
+    assert list(Delivery.objects.values_list("notification__recipient__username", flat=True)) == [
+        "bob"
+    ]
