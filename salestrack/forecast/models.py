@@ -43,6 +43,9 @@ class StageStat(models.Model):
     closed = models.PositiveIntegerField(_("closed deals"), default=0)
     won = models.PositiveIntegerField(_("won deals"), default=0)
     median_seconds = models.BigIntegerField(_("median time to win (seconds)"), null=True)
+    # Per lag bucket since first entering the stage (forecast.lifetable.EDGES): deals won, lost
+    # and still open at the snapshot's cut-off. When an open deal is expected to win.
+    lifetable = models.JSONField(_("life table"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("stage statistic")

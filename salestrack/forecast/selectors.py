@@ -15,7 +15,7 @@ import math
 import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import reduce
 
@@ -28,6 +28,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -35,7 +36,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, TruncMonth
+from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncWeek
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
@@ -45,6 +46,7 @@ from salestrack.accounts.models import Team, User
 from salestrack.deals.models import Deal, StageChange
 from salestrack.deals.selectors import deal_queryset
 from salestrack.forecast.history import add_months, day_start, quarter_start, stay_at
+from salestrack.forecast.lifetable import LifeTable
 from salestrack.forecast.models import StageStat, StatSnapshot
 from salestrack.forecast.services import forecast_stats_refresh
 from salestrack.pipeline.models import Pipeline, Stage, StageRequirement
@@ -307,6 +309,7 @@ class StatBook:
     rows: dict[tuple[int | None, str | None], StageStat]
     totals: dict[int, StageStat]  # per pipeline: its closed and won deals
     stages: dict[int, Stage]
+    tables: dict[tuple, LifeTable | None] = field(default_factory=dict)  # parsed, by use
 
     def estimate(self, stage_id: int, industry: str | None) -> Estimate:
         """P(win) = won / closed of the deals that were in this stage, in the deal's customer
@@ -328,6 +331,31 @@ class StatBook:
             (r.median_seconds for r in (base, whole) if r and r.median_seconds is not None), 0
         )
         return Estimate(probability, median, basis, base.closed if base else 0)
+
+    def lifetable(self, stage_id: int, industry: str | None) -> LifeTable | None:
+        """The life table of the row `estimate` would use (segment, else pipeline); None when
+        the stage has too few closed deals."""
+        key = (stage_id, industry)
+        if key not in self.tables:
+            own = self.rows.get(key) if industry else None
+            whole = self.rows.get((stage_id, None))
+            base = next(
+                (r for r in (own, whole) if r is not None and r.closed >= min_sample()), None
+            )
+            self.tables[key] = None if base is None else LifeTable.from_json(base.lifetable)
+        return self.tables[key]
+
+    def win_share(self, group: "Group", start_days: float, end_days: float) -> float:
+        """P(a deal of `group` wins between `start_days` and `end_days` after the as-of date):
+        from the stage's life table given the deal's age in the stage; without one, the
+        stage's estimate, all of it at the median time to win (0: at once)."""
+        table = self.lifetable(group.stage_id, group.industry)
+        if table is None:
+            estimate = self.estimate(group.stage_id, group.industry)
+            at = estimate.median_seconds / 86400
+            return estimate.probability if start_days <= at < end_days else 0.0
+        age = group.age_days
+        return table.win_between(age=age, start=age + start_days, end=age + end_days)
 
     def history(self, pipeline_id: int | None) -> int:
         """Closed deals known at the snapshot in the pipeline (all pipelines for None)."""
@@ -384,9 +412,11 @@ def stats_computed_at(as_of: date):
 
 @dataclass
 class Outlook:
-    """Expected won amount of a period: the sum over its deals of amount x P(win), each deal
-    an independent win/lose draw. The range is the normal approximation of that sum: the
-    variance is the sum of amount² x P x (1 - P); low / high are the 10th / 90th percentile
+    """Expected won amount of a period: from the deals open at the as-of date (the sum over
+    them of amount x P(win within the period), each deal an independent win/lose draw) plus
+    from deals not created yet (the run rate, `RunRate`). The range is the normal
+    approximation of that sum: the variance is the sum of amount² x P x (1 - P) over the open
+    deals plus the variance of the past run rates; low / high are the 10th / 90th percentile
     (expected -/+ 1.2816 standard deviations, low not below 0)."""
 
     start: date | None
@@ -394,6 +424,8 @@ class Outlook:
     deals: int = 0
     expected: float | None = 0.0
     variance: float = 0.0
+    from_open: float | None = 0.0
+    from_new: float | None = 0.0
 
     @property
     def low(self) -> float | None:
@@ -407,10 +439,8 @@ class Outlook:
             return None
         return self.expected + Z_80 * math.sqrt(self.variance)
 
-    def add(self, other: "Outlook") -> None:
-        self.deals += other.deals
-        self.expected += other.expected
-        self.variance += other.variance
+    def hide_money(self) -> None:
+        self.expected = self.from_open = self.from_new = None
 
     def as_dict(self) -> dict:
         return {
@@ -418,6 +448,8 @@ class Outlook:
             "label": self.label,
             "deals": self.deals,
             "expected": _money(self.expected),
+            "from_open_deals": _money(self.from_open),
+            "from_new_deals": _money(self.from_new),
             "low": _money(self.low),
             "high": _money(self.high),
         }
@@ -425,13 +457,16 @@ class Outlook:
 
 @dataclass
 class Group:
-    """Deals of one stage and customer industry: count, sum of amounts and of their squares."""
+    """Deals of one stage and customer industry that entered the stage in the same week:
+    count, sum of amounts and of their squares, and their age in the stage at the as-of date
+    (days, the week's middle)."""
 
     stage_id: int
     industry: str | None
     deals: int
     amount: float
     amount_sq: float
+    age_days: float = 0.0
 
 
 def group_fields() -> dict:
@@ -443,28 +478,177 @@ def group_fields() -> dict:
     }
 
 
-def outlook_months(*, groups: list[Group], book: StatBook, as_of: date) -> dict[date, Outlook]:
-    """Expected won amount per month of expected close: as_of + the median time to win of the
-    deals' stage (see StatBook.estimate)."""
-    months: dict[date, Outlook] = {}
+def week_age(cutoff, week_start) -> float:
+    """Age in days at `cutoff` of deals that entered a stage in the week from `week_start`:
+    the middle of the part of the week before the cut-off."""
+    if week_start is None:
+        return 0.0
+    if not isinstance(week_start, datetime):  # a date (no time zone support)
+        week_start = day_start(week_start)
+    elapsed = (cutoff - week_start).total_seconds() / 86400
+    return max(0.0, min(elapsed - 3.5, elapsed / 2))
+
+
+@dataclass
+class RunRate:
+    """Won amount from deals created after the as-of date, learned from history: for past
+    month starts M, R(M, k) = won in month M+k by deals created from M on. The expected
+    amount of a period is the mean over the last RUN_RATE_MONTHS such M (whose months were
+    over by the as-of date) of the sum of R(M, k) over the period's months k (months counted
+    from the as-of month; the as-of month itself weighted by the share of it still ahead),
+    its variance the sample variance of those sums."""
+
+    won: dict[tuple[date, date], float]  # (created month, won month) -> won amount
+    first_month: date | None  # the month of the first deal won (or created, if later)
+    by_won_month: dict[date, list[tuple[date, float]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_won_month = defaultdict(list)
+        for (created, won), amount in self.won.items():
+            self.by_won_month[won].append((created, amount))
+
+    def sample(self, *, as_of: date, offsets: list[int]) -> list[float]:
+        this_month = as_of.replace(day=1)
+        if self.first_month is None or not offsets:
+            return []
+        days = (add_months(this_month, 1) - this_month).days
+        ahead = (days - (as_of - this_month).days) / days
+        samples = []
+        month = add_months(this_month, -(max(offsets) + 1))
+        while month >= self.first_month and len(samples) < RUN_RATE_MONTHS:
+            total = 0.0
+            for k in offsets:
+                won_month = add_months(month, k)
+                r = sum(
+                    amount
+                    for created, amount in self.by_won_month.get(won_month, ())
+                    if month <= created
+                )
+                total += r * (ahead if k == 0 else 1.0)
+            samples.append(total)
+            month = add_months(month, -1)
+        return samples
+
+    def estimate(self, *, as_of: date, offsets: list[int]) -> tuple[float, float, int]:
+        """(expected, variance, number of past months behind it)."""
+        samples = self.sample(as_of=as_of, offsets=offsets)
+        if not samples:
+            return 0.0, 0.0, 0
+        mean = sum(samples) / len(samples)
+        if len(samples) < 2:
+            return mean, mean**2, 1  # one past month: as uncertain as it is large
+        variance = sum((x - mean) ** 2 for x in samples) / (len(samples) - 1)
+        return mean, variance, len(samples)
+
+
+# Months of history the run rate of new deals averages over.
+RUN_RATE_MONTHS = 12
+
+
+def run_rate(deals: QuerySet[Deal], *, before: date) -> RunRate:
+    """Won amount by (month created, month won) of the deals won before the month of
+    `before`, in one GROUP BY, and the month history starts (see below)."""
+    first = deals.aggregate(
+        created=Min("created_at"), won=Min("closed_at", filter=Q(status=Deal.Status.WON))
+    )
+    rows = (
+        deals.filter(status=Deal.Status.WON, closed_at__lt=day_start(before.replace(day=1)))
+        .values(created=TruncMonth("created_at"), won_month=TruncMonth("closed_at"))
+        .annotate(total=Sum(Cast("amount", FloatField())))
+        .order_by()
+    )
+    won = {}
+    for r in rows:
+        key = (_as_date(r["created"]), _as_date(r["won_month"]))
+        won[key] = won.get(key, 0.0) + (r["total"] or 0.0)
+    if first["created"] is None or first["won"] is None:
+        return RunRate(won, None)
+    # history starts with the first deal created and won: months before deals were first
+    # won are a system being filled in, not a run rate of zero
+    start = max(first["created"], first["won"])
+    return RunRate(won, timezone.localtime(start).date().replace(day=1))
+
+
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def outlook(
+    *,
+    groups: list[Group],
+    book: StatBook,
+    rate: RunRate | None,
+    as_of: date,
+    start: date,
+    end: date,
+    label: str,
+) -> Outlook:
+    """Expected won amount in [start, end) (start not before as_of): each group of open deals
+    wins there with its stage's life table (StatBook.win_share), plus the run rate of new
+    deals over the period's months."""
+    result = Outlook(start=start, label=label)
+    start = max(start, as_of)
+    lo, hi = (start - as_of).days, (end - as_of).days
     for group in groups:
-        estimate = book.estimate(group.stage_id, group.industry)
-        closes = as_of + timedelta(seconds=estimate.median_seconds)
-        start = closes.replace(day=1)
-        month = months.setdefault(start, Outlook(start=start, label=month_label(start)))
-        p = estimate.probability
-        month.deals += group.deals
-        month.expected += group.amount * p
-        month.variance += group.amount_sq * p * (1 - p)
-    return months
+        p = book.win_share(group, lo, hi)
+        if p <= 0:
+            continue
+        result.deals += group.deals
+        result.from_open += group.amount * p
+        result.variance += group.amount_sq * p * (1 - p)
+    if rate is not None:
+        this_month = as_of.replace(day=1)
+        offsets = []
+        month = start.replace(day=1)
+        while month < end:
+            offsets.append((month.year - this_month.year) * 12 + month.month - this_month.month)
+            month = add_months(month, 1)
+        new, variance, _used = rate.estimate(as_of=as_of, offsets=offsets)
+        result.from_new = new
+        result.variance += variance
+    result.expected = result.from_open + result.from_new
+    return result
 
 
-def outlook_quarters(months: dict[date, Outlook]) -> list[Outlook]:
-    quarters: dict[date, Outlook] = {}
-    for start, month in sorted(months.items()):
-        q = quarter_start(start)
-        quarters.setdefault(q, Outlook(start=q, label=quarter_label(q))).add(month)
-    return list(quarters.values())
+# How far ahead the live forecast looks.
+FORECAST_MONTHS = 12
+FORECAST_QUARTERS = 4
+
+
+def outlook_periods(
+    *, groups: list[Group], book: StatBook, rate: RunRate | None, as_of: date
+) -> tuple[list[Outlook], list[Outlook]]:
+    """The months and quarters from the as-of date on, each computed on its own (a quarter's
+    range is that of its own sum, not of its months added up)."""
+    months = []
+    for k in range(FORECAST_MONTHS):
+        month = add_months(as_of, k)
+        months.append(
+            outlook(
+                groups=groups,
+                book=book,
+                rate=rate,
+                as_of=as_of,
+                start=month,
+                end=add_months(month, 1),
+                label=month_label(month),
+            )
+        )
+    quarters = []
+    for k in range(FORECAST_QUARTERS):
+        quarter = add_months(quarter_start(as_of), 3 * k)
+        quarters.append(
+            outlook(
+                groups=groups,
+                book=book,
+                rate=rate,
+                as_of=as_of,
+                start=quarter,
+                end=add_months(quarter, 3),
+                label=quarter_label(quarter),
+            )
+        )
+    return months, quarters
 
 
 @dataclass
@@ -485,10 +669,13 @@ class StatisticalForecast:
             "statistics_as_of": self.stats_as_of.isoformat() if self.stats_as_of else None,
             "statistics_computed_at": self.computed_at.isoformat() if self.computed_at else None,
             "method": (
-                "P(win) = won / closed of past deals that were in the deal's stage (industry "
-                "segment, else pipeline, else stage default); close = as_of + median time from "
-                "that stage to won; range = 10th-90th percentile, normal approximation of a "
-                "sum of independent Bernoulli deals"
+                "open deals: P(win within the period) from the life table of past deals that "
+                "entered the deal's stage (industry segment, else pipeline, else stage default "
+                "at once): won / lost / still open per week since entering, given the deal's "
+                "age in the stage; new deals: mean won amount in the same months after a "
+                "month start by deals created from then on, over the last 12 such months; "
+                "range = 10th-90th percentile, normal approximation (independent Bernoulli "
+                "deals + the variance of the past run rates)"
             ),
             "closed_deals_in_history": self.history,
             "enough_history": self.enough_history,
@@ -510,16 +697,23 @@ class StatisticalForecast:
         }
 
 
-def _live_groups(qs: QuerySet[Deal]) -> list[Group]:
+def _live_groups(qs: QuerySet[Deal], *, as_of: date) -> list[Group]:
+    """Today's open deals by stage, customer industry and week they entered their stage."""
+    cutoff = day_start(as_of)
     rows = (
         qs.filter(status=Deal.Status.OPEN, stage__kind=Stage.Kind.OPEN)
-        .values("stage_id", industry=F("customer__industry"))
+        .values("stage_id", industry=F("customer__industry"), week=TruncWeek("stage_entered_at"))
         .annotate(**group_fields())
         .order_by()
     )
     return [
         Group(
-            r["stage_id"], r["industry"] or None, r["n"], r["amount_sum"] or 0, r["amount_sq"] or 0
+            r["stage_id"],
+            r["industry"] or None,
+            r["n"],
+            r["amount_sum"] or 0,
+            r["amount_sq"] or 0,
+            week_age(cutoff, r["week"]),
         )
         for r in rows
     ]
@@ -532,17 +726,29 @@ def statistical_forecast(
     today: date | None = None,
     stages: dict[int, Stage] | None = None,
 ) -> StatisticalForecast:
-    today = today or timezone.localdate()
+    """Expected won amount per month and quarter from `today` on. `today` before the real
+    today (an as-of date): the deals open then, in the stage they were in then (stage history),
+    with the statistics of that date."""
+    real_today = timezone.localdate()
+    today = today or real_today
     stages = stage_index() if stages is None else stages
-    stats_date = live_stats_date(today)
+    deals = filters.deals(user)
+    if today < real_today:
+        stats_date = today
+        groups = _as_of_groups(deals=deals, windows={today: {}})[today][0]
+    else:
+        stats_date = live_stats_date(today)
+        groups = _live_groups(deals, as_of=today)
     book = stat_books(dates=[stats_date], stages=stages)[stats_date]
-    months = outlook_months(groups=_live_groups(filters.deals(user)), book=book, as_of=today)
+    months, quarters = outlook_periods(
+        groups=groups, book=book, rate=run_rate(deals, before=today), as_of=today
+    )
     pipeline_id = filters.pipeline.pk if filters.pipeline else None
     history = book.history(pipeline_id)
     result = StatisticalForecast(
         as_of=today,
-        months=[months[k] for k in sorted(months)],
-        quarters=outlook_quarters(months),
+        months=months,
+        quarters=quarters,
         stats=[(stat, book.estimate(stat.stage_id, None)) for stat in book.stage_rows(pipeline_id)],
         history=history,
         enough_history=history >= min_sample(),
@@ -552,7 +758,7 @@ def statistical_forecast(
     )
     if not result.money_visible:
         for row in [*result.months, *result.quarters]:
-            row.expected = None
+            row.hide_money()
     return result
 
 
@@ -602,8 +808,8 @@ class BacktestRow:
     enough_history: bool
     deals: int = 0  # deals open at as_of
     forecast: Outlook | None = None
-    actual: float | None = 0.0  # won in the period by deals open at as_of
-    actual_all: float | None = 0.0  # all deals won in the period (new ones included)
+    actual: float | None = 0.0  # all deals won in the period (new ones included)
+    actual_open: float | None = 0.0  # won in the period by the deals open at as_of
     error_pct: float | None = None  # (forecast - actual) / actual, in %; set by `score`
 
     def score(self) -> None:
@@ -623,10 +829,12 @@ class BacktestRow:
             "enough_history": self.enough_history,
             "open_deals": self.deals,
             "forecast": _money(self.forecast.expected),
+            "forecast_open_deals": _money(self.forecast.from_open),
+            "forecast_new_deals": _money(self.forecast.from_new),
             "low": _money(self.forecast.low),
             "high": _money(self.forecast.high),
             "actual": _money(self.actual),
-            "actual_all_won": _money(self.actual_all),
+            "actual_open_deals": _money(self.actual_open),
             "error_pct": None if self.error_pct is None else round(self.error_pct, 1),
         }
 
@@ -675,9 +883,11 @@ class Backtest:
         return {
             "method": (
                 "the statistical forecast re-run as of the first day of each past period with "
-                "the stage each deal was in then (stage history) and statistics of deals closed "
-                "before then; actual = won in the period by the deals open at its start; MAPE "
-                "and bias over periods with enough history and a non-zero actual"
+                "the stage each deal was in then (stage history), statistics of deals closed "
+                "before then and the run rate of new deals won before then; actual = every "
+                "deal won in the period (the deals open at its start and the deals created "
+                "during it); MAPE and bias over periods with enough history and a non-zero "
+                "actual"
             ),
             "min_sample": min_sample(),
             "amounts_visible": self.money_visible,
@@ -690,8 +900,9 @@ def _as_of_groups(
     *, deals: QuerySet[Deal], windows: dict[date, dict[str, date]]
 ) -> dict[date, tuple[list[Group], dict[str, float]]]:
     """Per past date: the deals open then, grouped by the stage they were in then (stage
-    history) and customer industry, and what those deals went on to win in each window
-    [date, end). One pass over the stays for all dates: a conditional aggregate per date."""
+    history), customer industry and week they entered it, and what those deals went on to win
+    in each window [date, end). One pass over the stays for all dates: a conditional
+    aggregate per date."""
     dates = sorted(windows)
     amount = Cast("deal__amount", FloatField())
     aggregates = {}
@@ -717,7 +928,7 @@ def _as_of_groups(
     rows = (
         StageChange.objects.filter(open_at_some_date, to_kind=Stage.Kind.OPEN)
         .filter(deal__in=deals.values("pk"))
-        .values("to_stage_id", industry=F("deal__customer__industry"))
+        .values("to_stage_id", industry=F("deal__customer__industry"), week=TruncWeek("entered_at"))
         .annotate(**aggregates)
         .order_by()
     )
@@ -733,6 +944,7 @@ def _as_of_groups(
                         r[f"n{index}"],
                         r[f"s{index}"] or 0,
                         r[f"q{index}"] or 0,
+                        week_age(day_start(day), r["week"]),
                     )
                 )
             for name in windows[day]:
@@ -796,29 +1008,29 @@ def backtest(
         for day in dates
     }
     as_of_groups = _as_of_groups(deals=deals, windows=windows) if dates else {}
+    rate = run_rate(deals, before=today)
     series: dict[str, list[BacktestRow]] = defaultdict(list)
     for as_of in dates:
         book = books[as_of]
         groups, actual = as_of_groups[as_of]
-        outlook = outlook_months(groups=groups, book=book, as_of=as_of)
         history = book.history(pipeline_id)
         for name, end in windows[as_of].items():
-            forecast = Outlook(start=as_of, label="")
-            for start, month in outlook.items():
-                if start < end:
-                    forecast.add(month)
             span = 3 if name == "quarter" else 1
+            label = quarter_label(as_of) if name == "quarter" else month_label(as_of)
+            forecast = outlook(
+                groups=groups, book=book, rate=rate, as_of=as_of, start=as_of, end=end, label=label
+            )
             series[name].append(
                 BacktestRow(
                     as_of=as_of,
                     end=end,
-                    label=quarter_label(as_of) if name == "quarter" else month_label(as_of),
+                    label=label,
                     history=history,
                     enough_history=history >= min_sample(),
                     deals=sum(g.deals for g in groups),
                     forecast=forecast,
-                    actual=actual[name],
-                    actual_all=sum(won_months.get(add_months(as_of, k), 0.0) for k in range(span)),
+                    actual=sum(won_months.get(add_months(as_of, k), 0.0) for k in range(span)),
+                    actual_open=actual[name],
                 )
             )
     result = Backtest(
@@ -828,6 +1040,6 @@ def backtest(
     )
     if not result.money_visible:
         for row in [*result.quarters.rows, *result.months.rows]:
-            row.actual = row.actual_all = None
-            row.forecast.expected = None
+            row.actual = row.actual_open = None
+            row.forecast.hide_money()
     return result

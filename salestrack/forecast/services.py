@@ -7,6 +7,9 @@ For a snapshot as of day D (cut-off: D's midnight, local time) and each open sta
 - won: those of them in a won stage at the cut-off;
 - median_seconds: the median, over those won deals, of the time from first entering S to
   entering the won stage.
+- lifetable: per lag bucket (days since first entering S, forecast.lifetable.EDGES), the deals
+  that entered S by the cut-off and were won / lost in that bucket, or were still open at the
+  cut-off at that age (censored); when an open deal is expected to win.
 Per stage and customer industry, and per stage for the whole pipeline (industry NULL; the
 fallback when an industry has too few deals). A stage-less row per pipeline counts its closed
 and won deals. Deals closed after the cut-off, and stays entered after it, do not exist for the
@@ -32,6 +35,7 @@ from django.utils import timezone
 
 from salestrack.deals.models import StageChange
 from salestrack.forecast.history import closed_stays_at, day_start
+from salestrack.forecast.lifetable import EDGES, LifeTable
 from salestrack.forecast.models import StageStat, StatSnapshot
 from salestrack.pipeline.models import Stage
 
@@ -107,9 +111,86 @@ def _medians(cutoff, partition: list[str]) -> dict[tuple, int]:
     }
 
 
+def _life_tables(cutoff) -> dict[tuple, LifeTable]:
+    """{(pipeline, stage, industry): LifeTable} of every deal that first entered an open stage
+    by `cutoff`, closed or not, in one GROUP BY: cumulative counts below each bucket edge as
+    conditional aggregates (won / lost: lag from entering to the closing stay; open: age at the
+    cut-off), differenced here into per-bucket counts."""
+    earlier = StageChange.objects.filter(
+        deal_id=OuterRef("deal_id"),
+        to_stage_id=OuterRef("to_stage_id"),
+        entered_at__lt=OuterRef("entered_at"),
+    )
+    closed_stay = (
+        Q(deal__stage_changes__to_kind__in=[Stage.Kind.WON, Stage.Kind.LOST])
+        & Q(deal__stage_changes__entered_at__lte=cutoff)
+        & (
+            Q(deal__stage_changes__left_at__isnull=True)
+            | Q(deal__stage_changes__left_at__gt=cutoff)
+        )
+    )
+    won, lost = Q(closed__to_kind=Stage.Kind.WON), Q(closed__to_kind=Stage.Kind.LOST)
+    still_open = Q(closed__isnull=True)
+    aggregates = {
+        "won_all": Count("id", filter=won),
+        "lost_all": Count("id", filter=lost),
+        "open_all": Count("id", filter=still_open),
+    }
+    for j, edge in enumerate(EDGES[1:], start=1):
+        below = timedelta(days=edge)
+        aggregates |= {
+            f"won{j}": Count("id", filter=won & Q(lag__lt=below)),
+            f"lost{j}": Count("id", filter=lost & Q(lag__lt=below)),
+            f"open{j}": Count("id", filter=still_open & Q(entered_at__gt=cutoff - below)),
+        }
+    rows = (
+        StageChange.objects.filter(
+            to_kind=Stage.Kind.OPEN, entered_at__lte=cutoff, deal__deleted_at__isnull=True
+        )
+        .filter(~Exists(earlier))
+        .annotate(closed=FilteredRelation("deal__stage_changes", condition=closed_stay))
+        .annotate(
+            lag=ExpressionWrapper(
+                F("closed__entered_at") - F("entered_at"), output_field=DurationField()
+            )
+        )
+        .values(
+            "to_stage_id",
+            industry=F("deal__customer__industry"),
+            pipeline_id=F("to_stage__pipeline_id"),
+        )
+        .annotate(**aggregates)
+        .order_by()
+    )
+
+    def buckets(row, name):
+        below = [0, *(row[f"{name}{j}"] for j in range(1, len(EDGES))), row[f"{name}_all"]]
+        return [below[j + 1] - below[j] for j in range(len(EDGES))]
+
+    tables: dict[tuple, LifeTable] = {}
+    for row in rows:
+        key = (row["pipeline_id"], row["to_stage_id"], row["industry"] or None)
+        counts = [buckets(row, name) for name in ("won", "lost", "open")]
+        for k in {key, (key[0], key[1], None)}:
+            table = tables.get(k)
+            if table is None:
+                tables[k] = LifeTable(*[list(c) for c in counts])
+            else:
+                tables[k] = LifeTable(
+                    *[
+                        [a + b for a, b in zip(old, new, strict=True)]
+                        for old, new in zip(
+                            (table.won, table.lost, table.censored), counts, strict=True
+                        )
+                    ]
+                )
+    return tables
+
+
 def _stat_rows(as_of: date) -> list[StageStat]:
     cutoff = day_start(as_of)
     counts = _counts(cutoff)
+    tables = _life_tables(cutoff)
     by_segment = _medians(cutoff, ["pipeline_id", "to_stage_id", "industry"])
     by_stage = _medians(cutoff, ["pipeline_id", "to_stage_id"])
     wide: dict[tuple, list[int]] = {}
@@ -128,6 +209,7 @@ def _stat_rows(as_of: date) -> list[StageStat]:
                 closed=closed,
                 won=won,
                 median_seconds=by_segment.get((pipeline_id, stage_id, industry)),
+                lifetable=_table_json(tables.get((pipeline_id, stage_id, industry))),
             )
         )
     for (pipeline_id, stage_id), (closed, won) in wide.items():
@@ -139,6 +221,7 @@ def _stat_rows(as_of: date) -> list[StageStat]:
                 closed=closed,
                 won=won,
                 median_seconds=by_stage.get((pipeline_id, stage_id)),
+                lifetable=_table_json(tables.get((pipeline_id, stage_id, None))),
             )
         )
     totals = (
@@ -150,6 +233,10 @@ def _stat_rows(as_of: date) -> list[StageStat]:
         StageStat(pipeline_id=t["pipeline_id"], closed=t["closed"], won=t["won"]) for t in totals
     ]
     return rows
+
+
+def _table_json(table: LifeTable | None) -> dict | None:
+    return None if table is None else table.as_json()
 
 
 @transaction.atomic
@@ -173,7 +260,15 @@ def forecast_stats_refresh(
     wanted = sorted(set(dates))
     if prune:
         StatSnapshot.objects.exclude(as_of__in=wanted).delete()
-    present = set(StatSnapshot.objects.filter(as_of__in=wanted).values_list("as_of", flat=True))
+    # a snapshot built before life tables were kept (stage rows without one) is rebuilt
+    outdated = StageStat.objects.filter(
+        snapshot=OuterRef("pk"), stage__isnull=False, lifetable__isnull=True
+    )
+    present = set(
+        StatSnapshot.objects.filter(as_of__in=wanted)
+        .filter(~Exists(outdated))
+        .values_list("as_of", flat=True)
+    )
     for day in wanted:
         if recompute or day not in present:
             forecast_stats_compute(as_of=day)

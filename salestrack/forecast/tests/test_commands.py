@@ -50,3 +50,22 @@ def test_the_nightly_job_builds_every_snapshot_and_drops_old_ones(db):
         forecast_snapshot_dates(date(2025, 5, 14))
     )
     assert not StatSnapshot.objects.filter(as_of=date(2020, 1, 1)).exists()
+
+
+def test_it_runs_as_of_a_past_day(stages, pipeline):
+    for _ in range(4):
+        deal_with_history(
+            path=[(stages["Lead"], at(2024, 5, 1)), (stages["Won"], at(2024, 8, 20))], amount=1000
+        )
+    out = StringIO()
+    call_command("forecast_backtest", "--as-of", "2024-10-01", stdout=out)
+    text = out.getvalue()
+    # the quarters before 1 October 2024, not before today (14 May 2025)
+    assert "2024 Q3" in text and "2025 Q1" not in text and "2024-09" in text
+    assert "4,000" in text  # won in 2024 Q3
+
+
+@pytest.mark.parametrize("value", ["2024-13-01", "yesterday", "2025-06-01"])
+def test_it_refuses_a_bad_or_future_as_of_date(db, value):
+    with pytest.raises(CommandError, match="--as-of"):
+        call_command("forecast_backtest", "--as-of", value, stdout=StringIO())

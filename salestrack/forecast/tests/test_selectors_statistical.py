@@ -47,21 +47,33 @@ def open_deals(history, stages):
     DealFactory(customer=history["金融"], stage=stages["Negotiation"], amount=Decimal(100000))
 
 
-def test_it_expects_amount_times_learned_win_rate_in_the_month_of_median_close(
+def test_it_expects_amount_times_learned_win_rate_in_the_month_of_the_past_wins(
     personas, open_deals
 ):
     result = statistical_forecast(user=personas.admin, filters=ForecastFilters())
     by_month = {row.start: row for row in result.months}
-    assert set(by_month) == {date(2025, 5, 1), date(2025, 6, 1)}
-    assert by_month[date(2025, 5, 1)].expected == pytest.approx(50000)
-    june = by_month[date(2025, 6, 1)]  # 14 May + 30 days
+    assert sorted(by_month)[:3] == [date(2025, 5, 1), date(2025, 6, 1), date(2025, 7, 1)]
+    assert len(by_month) == 12
+    assert by_month[date(2025, 5, 1)].from_open == pytest.approx(50000)
+    june = by_month[date(2025, 6, 1)]  # 14 May + 30 days: every past win took 30 days
     # 制造业 segment 3/4 x 100,000 + 金融 too small: pipeline 3/5 x 200,000
-    assert june.expected == pytest.approx(75000 + 120000)
+    assert june.from_open == pytest.approx(75000 + 120000)
+    assert by_month[date(2025, 7, 1)].from_open == 0
+    # new deals: the 3 won in January were created that month; of the 4 months before May
+    # only January won anything from deals created in it -> 300,000 / 4, for the 18 of May's
+    # 31 days still ahead; nothing won from new deals in a month after (the variance is that
+    # of the 4 past months)
+    may = by_month[date(2025, 5, 1)]
+    assert may.from_new == pytest.approx(75000 * 18 / 31)
+    assert june.from_new == 0 and june.expected == pytest.approx(195000)
     variance = 100000**2 * 0.75 * 0.25 + 200000**2 * 0.6 * 0.4
     assert june.low == pytest.approx(195000 - Z_80 * math.sqrt(variance))
     assert june.high == pytest.approx(195000 + Z_80 * math.sqrt(variance))
-    assert [q.label for q in result.quarters] == ["2025 Q2"]
-    assert result.quarters[0].expected == pytest.approx(245000)
+    assert [q.label for q in result.quarters] == ["2025 Q2", "2025 Q3", "2025 Q4", "2026 Q1"]
+    assert result.quarters[0].from_open == pytest.approx(245000)
+    # the quarter's new deals: May (18/31 of it) and June after each of the 3 month starts
+    # whose two months were over by May: January's 300,000 only
+    assert result.quarters[0].from_new == pytest.approx(300000 / 3 * 18 / 31)
 
 
 def test_it_reports_the_basis_of_each_stage(personas, open_deals):
@@ -75,5 +87,7 @@ def test_it_says_when_there_is_too_little_history(personas, open_deals, settings
     settings.SALESTRACK_FORECAST_MIN_SAMPLE = 20
     result = statistical_forecast(user=personas.admin, filters=ForecastFilters())
     assert not result.enough_history
-    # every stage falls back to its default probability (Lead 10 %)
-    assert result.quarters[0].expected == pytest.approx(30000 + 50000)
+    # every stage falls back to its default probability (Lead 10 %), at the median time to
+    # win where known (Lead: 30 days), else at once (Negotiation)
+    assert result.quarters[0].from_open == pytest.approx(30000 + 50000)
+    assert [m.from_open for m in result.months[:3]] == pytest.approx([50000, 30000, 0])
