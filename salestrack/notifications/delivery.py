@@ -11,6 +11,7 @@ bots' idempotency_key), so it is exactly-once for a receiver that drops repeated
 Two workers never send the same delivery at once: the claim is a compare-and-set UPDATE.
 """
 
+import contextlib
 import datetime
 import logging
 import time
@@ -97,7 +98,44 @@ def delivery_claim_next(*, now: datetime.datetime | None = None) -> Delivery | N
     return None
 
 
-def send_email(delivery: Delivery) -> None:
+class MailSession:
+    """One SMTP connection for a run of the worker (opened on the first e-mail, closed at the
+    end) instead of a connection per message. A failure closes it; a reused connection that
+    fails is replaced once at once (the server may have dropped it while idle)."""
+
+    def __init__(self):
+        self.connection = None
+
+    def _open(self):
+        self.connection = get_connection(fail_silently=False)
+        self.connection.open()
+
+    def send(self, email: EmailMultiAlternatives) -> None:
+        reused = self.connection is not None
+        try:
+            if not reused:
+                self._open()
+            self.connection.send_messages([email])
+            return
+        except Exception:
+            self.close()
+            if not reused:
+                raise
+        try:
+            self._open()
+            self.connection.send_messages([email])
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(Exception):  # a broken connection: nothing left to close
+                self.connection.close()
+            self.connection = None
+
+
+def send_email(delivery: Delivery, mail: MailSession | None = None) -> None:
     notification = delivery.notification
     user = notification.recipient
     if not user.email:
@@ -114,13 +152,19 @@ def send_email(delivery: Delivery) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],
         headers={"Message-ID": f"<{key}@salestrack>", "X-Salestrack-Delivery": key},
-        connection=get_connection(fail_silently=False),
     )
     email.attach_alternative(html, "text/html")
-    email.send(fail_silently=False)
+    if mail is not None:
+        mail.send(email)
+        return
+    mail = MailSession()
+    try:
+        mail.send(email)
+    finally:
+        mail.close()
 
 
-def send_bot(delivery: Delivery) -> None:
+def send_bot(delivery: Delivery, mail: MailSession | None = None) -> None:
     try:
         from salestrack.bots import senders
         from salestrack.bots.models import Bot
@@ -136,14 +180,14 @@ def send_bot(delivery: Delivery) -> None:
 SENDERS = {Delivery.Channel.EMAIL: send_email, Delivery.Channel.BOT: send_bot}
 
 
-def delivery_send(delivery: Delivery) -> bool:
+def delivery_send(delivery: Delivery, *, mail: MailSession | None = None) -> bool:
     """Send a claimed delivery and record the outcome; True when sent. Only rows still under
     this worker's lease are updated (a worker that outlived its lease records nothing)."""
     mine = Delivery.objects.filter(
         pk=delivery.pk, status=Delivery.Status.SENDING, claimed_until=delivery.claimed_until
     )
     try:
-        SENDERS[delivery.channel](delivery)
+        SENDERS[delivery.channel](delivery, mail)
     except Exception as exc:  # any failure of the channel: SMTP, HTTP, rendering
         permanent = isinstance(exc, PermanentError)
         give_up = permanent or delivery.attempts >= settings.SALESTRACK_NOTIFY_MAX_ATTEMPTS
@@ -173,9 +217,13 @@ def deliver_pending(*, budget_seconds: float = 50.0) -> dict[str, int]:
     (the next run, a minute later, goes on). Returns counts of sent and failed attempts."""
     started = time.monotonic()
     done = {"sent": 0, "failed": 0}
-    while time.monotonic() - started < budget_seconds:
-        delivery = delivery_claim_next()
-        if delivery is None:
-            break
-        done["sent" if delivery_send(delivery) else "failed"] += 1
+    mail = MailSession()
+    try:
+        while time.monotonic() - started < budget_seconds:
+            delivery = delivery_claim_next()
+            if delivery is None:
+                break
+            done["sent" if delivery_send(delivery, mail=mail) else "failed"] += 1
+    finally:
+        mail.close()
     return done

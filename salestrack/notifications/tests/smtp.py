@@ -29,6 +29,7 @@ class Receiver:
     slow_at: int = 0
     slow_delay: float = 0.0
     raw: list = field(default_factory=list)
+    sessions: list = field(default_factory=list)  # the client address of each message
     arrived: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -36,6 +37,7 @@ class Receiver:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.raw.append(message)
+            self.sessions.append(session.peer)
             number = len(self.raw)
         self.arrived.set()
         delay = self.slow_delay if number == self.slow_at else self.delay

@@ -1,16 +1,18 @@
 """E-mail delivery against a real SMTP server (aiosmtpd), and against one that is down."""
 
 import datetime
+import socket
 
 import pytest
 import time_machine
+from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone
 
 from salestrack.deals.signals import deal_stage_moved
 from salestrack.deals.tests.factories import DealFactory
 from salestrack.notifications import services
-from salestrack.notifications.delivery import deliver_pending
+from salestrack.notifications.delivery import MailSession, deliver_pending
 from salestrack.notifications.models import Delivery
 from salestrack.notifications.tests.factories import TEST_EVENT
 
@@ -137,3 +139,22 @@ def test_a_down_smtp_server_is_retried_with_back_off_then_failed_and_never_break
     page = client.get(reverse("notifications:failed"))
     assert page.status_code == 200
     assert delivery.last_error[:40] in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_one_run_sends_over_one_smtp_connection_and_replaces_a_dropped_one(mailboxes, smtp):
+    for _ in range(3):
+        services.notify(event=TEST_EVENT, recipients=[mailboxes.alice], params={"name": "x"})
+    assert deliver_pending() == {"sent": 3, "failed": 0}
+    assert len(set(smtp.sessions)) == 1
+
+    mail = MailSession()
+    first, second = (
+        EmailMultiAlternatives(subject=s, body="b", to=["a@example.com"]) for s in ("1", "2")
+    )
+    mail.send(first)
+    mail.connection.connection.sock.shutdown(socket.SHUT_RDWR)  # dropped while idle
+    mail.send(second)
+    mail.close()
+    assert [m["Subject"] for m in smtp.raw[-2:]] == ["1", "2"]
+    assert smtp.sessions[-1] != smtp.sessions[-2]
