@@ -142,7 +142,12 @@ def send_email(delivery: Delivery, mail: MailSession | None = None) -> None:
         raise PermanentError("the recipient has no e-mail address")
     message = render_message(event=delivery.event, params=delivery.params, language=user.language)
     key = str(delivery.idempotency_key)
-    context = {"message": message, "user": user, "site_url": settings.SALESTRACK_SITE_URL}
+    context = {
+        "message": message,
+        "user": user,
+        "language": user.language,
+        "site_url": settings.SALESTRACK_SITE_URL,
+    }
     with translation.override(user.language):
         text = render_to_string("notifications/email/message.txt", context)
         html = render_to_string("notifications/email/message.html", context)

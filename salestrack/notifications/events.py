@@ -24,7 +24,7 @@ USER_CHANNELS = (CHANNEL_INAPP, CHANNEL_EMAIL)
 class Message:
     """One rendered notification. `url` is a path in the app ("/deals/12/"), made absolute
     by the channel that needs it (e-mail, bots); `html` is optional (e-mail builds it from
-    `text` when empty)."""
+    `text` when empty) and is inserted as it is: escape every value in it (format_html)."""
 
     title: str
     text: str

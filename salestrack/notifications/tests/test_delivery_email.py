@@ -58,6 +58,8 @@ def test_it_sends_text_and_html_in_each_recipients_language(
         html = message.get_body(preferencelist=("html",)).get_content()
         assert "阶段：方案 → 谈判" in text and "https://crm.example.com/deals/7/" in text
         assert "<h2" in html and title in html
+        lang = "en" if address.startswith("alice") else "zh-CN"
+        assert f'<html lang="{lang}">' in html
         assert 'href="https://crm.example.com/deals/7/"' in html
     assert by_to["bob@example.com"]["From"] == settings.DEFAULT_FROM_EMAIL
     assert set(Delivery.objects.values_list("status", "attempts")) == {("sent", 1)}
