@@ -347,6 +347,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # send is taken again after it).
 SALESTRACK_NOTIFY_MAX_ATTEMPTS = env_int("SALESTRACK_NOTIFY_MAX_ATTEMPTS", 6)
 SALESTRACK_NOTIFY_LEASE_SECONDS = env_int("SALESTRACK_NOTIFY_LEASE_SECONDS", 300)
+# Nightly at SALESTRACK_NOTIFY_PRUNE_AT ("HH:MM" or "off"): notifications and deliveries done
+# and older than SALESTRACK_NOTIFY_KEEP_DAYS days are removed (pending and failed ones stay).
+SALESTRACK_NOTIFY_KEEP_DAYS = env_int("SALESTRACK_NOTIFY_KEEP_DAYS", 90)
+SALESTRACK_NOTIFY_PRUNE_AT = env_str("SALESTRACK_NOTIFY_PRUNE_AT", "03:20")
 
 # The app's address as people reach it: links in bot messages and e-mails are made absolute with it.
 SALESTRACK_SITE_URL = env_str("SALESTRACK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -280,3 +280,24 @@ def notification_send_test(*, user: User) -> int:
     when = timezone.localtime().strftime("%Y-%m-%d %H:%M")
     with transaction.atomic():
         return notify(event=TEST_EVENT, recipients=[user], params={"when": when})
+
+
+@transaction.atomic
+def notification_prune(*, keep_days: int) -> tuple[int, int]:
+    """Forget what is done and older than `keep_days`: notifications created before then whose
+    deliveries all went out (with those deliveries), and bot deliveries sent before then.
+    Pending and failed deliveries and their notifications stay. A dedup key is forgotten with
+    its notification, so keys should name their day (a reminder job does). Returns (the
+    notifications, the bot deliveries) removed."""
+    cutoff = timezone.now() - datetime.timedelta(days=keep_days)
+    unfinished = Delivery.objects.filter(notification=models.OuterRef("pk")).exclude(
+        status=Delivery.Status.SENT
+    )
+    old = Notification.objects.filter(created_at__lt=cutoff).exclude(models.Exists(unfinished))
+    ids = list(old.values_list("pk", flat=True))
+    Delivery.objects.filter(notification__in=ids).delete()
+    notifications = Notification.objects.filter(pk__in=ids).delete()[0]
+    bots = Delivery.objects.filter(
+        channel=Delivery.Channel.BOT, status=Delivery.Status.SENT, sent_at__lt=cutoff
+    ).delete()[0]
+    return notifications, bots
