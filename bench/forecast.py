@@ -9,12 +9,15 @@ requests each endpoint through Django's test client as an admin (the widest scop
 one JSON object per case: `<case>` is the whole request, `<case>.data` only the selector call
 (`page` is the page without its backtest, `page_backtest_part` the backtest part htmx loads
 after it). `baseline_ms` is the same aggregation written as hand-made SQL in the same run
-(weighted: one GROUP BY month and category; statistical: one GROUP BY stage and industry plus
-the statistics rows; backtest: one GROUP BY stage and industry over the stays open at any past
-date with conditional aggregates per date, the won amounts per month and the statistics rows);
+(weighted: one GROUP BY month and category; statistical: one GROUP BY stage, industry and week
+entered plus the statistics rows and the run-rate GROUP BY (won amount by month created and
+month won); backtest: one GROUP BY stage, industry and week entered over the stays open at any
+past date with conditional aggregates per date, the won amounts per month, the run-rate GROUP
+BY and the statistics rows);
 `ratio` = median_ms / baseline_ms. `stats_snapshot` times rebuilding
 one statistics snapshot (the nightly job does one per date) against the bare SQL of its
-counts and the won durations it takes the medians of; it runs at most 3 times.
+counts, the won durations it takes the medians of and the closing lags of its life tables; it
+runs at most 3 times.
 """
 
 import sys
@@ -36,9 +39,11 @@ def _sql_helpers():
 
     if connection.vendor == "postgresql":
         month = "date_trunc('month', {})"
+        week = "date_trunc('week', {})"
     else:
         month = "strftime('%%Y-%%m-01', {})"
-    return dt, month
+        week = "date({}, 'weekday 0', '-6 days')"
+    return dt, month, week
 
 
 def cases() -> list[tuple[str, str, list[tuple[str, list]]]]:
@@ -49,7 +54,7 @@ def cases() -> list[tuple[str, str, list[tuple[str, list]]]]:
     from salestrack.forecast.history import add_months
     from salestrack.forecast.selectors import backtest_dates, live_stats_date, stage_index
 
-    dt, month = _sql_helpers()
+    dt, month, week = _sql_helpers()
     today = timezone.localdate()
     commit_stages = [pk for pk, s in stage_index().items() if s.commits] or [0]
     ids = ", ".join(str(pk) for pk in commit_stages)
@@ -74,19 +79,37 @@ def cases() -> list[tuple[str, str, list[tuple[str, list]]]]:
         "ON sn.id = st.snapshot_id WHERE sn.as_of IN ({})"
     )
     live = live_stats_date(today)
+    this_month = today.replace(day=1)
+    # the run rate of new deals: won amount by month created and month won, and the first
+    # deal created and won
+    run_rate = [
+        (
+            f"SELECT {month.format('created_at')}, {month.format('closed_at')}, SUM(amount) "
+            "FROM deals_deal WHERE status = 'won' AND closed_at < %s AND deleted_at IS NULL "
+            "GROUP BY 1, 2",
+            [dt(this_month)],
+        ),
+        (
+            "SELECT MIN(created_at), MIN(CASE WHEN status = 'won' THEN closed_at END) "
+            "FROM deals_deal WHERE deleted_at IS NULL",
+            [],
+        ),
+    ]
     statistical = [
         (
-            "SELECT d.stage_id, c.industry, COUNT(*), SUM(d.amount), SUM(d.amount * d.amount) "
+            "SELECT d.stage_id, c.industry, "
+            f"{week.format('d.stage_entered_at')}, COUNT(*), SUM(d.amount), "
+            "SUM(d.amount * d.amount) "
             "FROM deals_deal d JOIN customers_customer c ON c.id = d.customer_id "
             "JOIN pipeline_stage s ON s.id = d.stage_id WHERE d.status = 'open' "
-            "AND s.kind = 'open' AND d.deleted_at IS NULL GROUP BY d.stage_id, c.industry",
+            "AND s.kind = 'open' AND d.deleted_at IS NULL GROUP BY 1, 2, 3",
             [],
         ),
         (stats_rows.format("%s"), [live]),
+        *run_rate,
     ]
     quarters, months = backtest_dates(today)
     dates = sorted({*quarters, *months})
-    this_month = today.replace(day=1)
     won_months = []
     day = dates[0]
     while day < this_month:
@@ -125,13 +148,15 @@ def cases() -> list[tuple[str, str, list[tuple[str, list]]]]:
             ],
         ),
         (
-            f"SELECT sc.to_stage_id, c.industry, {', '.join(columns)} FROM deals_stagechange sc "
+            f"SELECT sc.to_stage_id, c.industry, {week.format('sc.entered_at')}, "
+            f"{', '.join(columns)} FROM deals_stagechange sc "
             "JOIN deals_deal d ON d.id = sc.deal_id "
             "JOIN customers_customer c ON c.id = d.customer_id "
             f"WHERE sc.to_kind = 'open' AND ({any_stay}) AND d.deleted_at IS NULL "
-            "GROUP BY sc.to_stage_id, c.industry",
+            "GROUP BY 1, 2, 3",
             [*column_params, *(p for day in dates for p in (dt(day), dt(day)))],
         ),
+        *run_rate,
     ]
     return [
         ("weighted", "/forecast/api/weighted.json", weighted),
@@ -147,7 +172,7 @@ def snapshot_sql() -> list[tuple[str, list]]:
     industry, the durations to won its medians are taken from, and the pipeline totals."""
     from django.utils import timezone
 
-    dt, _month = _sql_helpers()
+    dt, _month, _week = _sql_helpers()
     cut = dt(timezone.localdate())
     closed = (
         "SELECT x.deal_id, x.to_kind, x.entered_at FROM deals_stagechange x "
@@ -178,6 +203,16 @@ def snapshot_sql() -> list[tuple[str, list]]:
             "JOIN deals_deal d ON d.id = e.deal_id "
             "JOIN customers_customer cu ON cu.id = d.customer_id "
             f"WHERE k.to_kind = 'won' AND e.to_kind = 'open' AND e.entered_at <= %s AND {first}",
+            [cut, cut, cut],
+        ),
+        (  # the life tables: every first entry by the cut-off, its closing stay if any
+            "SELECT s.pipeline_id, e.to_stage_id, cu.industry, e.entered_at, k.to_kind, "
+            f"k.entered_at FROM deals_stagechange e LEFT JOIN ({closed}) k "
+            "ON k.deal_id = e.deal_id JOIN pipeline_stage s ON s.id = e.to_stage_id "
+            "JOIN deals_deal d ON d.id = e.deal_id "
+            "JOIN customers_customer cu ON cu.id = d.customer_id "
+            f"WHERE e.to_kind = 'open' AND e.entered_at <= %s AND d.deleted_at IS NULL "
+            f"AND {first}",
             [cut, cut, cut],
         ),
         (

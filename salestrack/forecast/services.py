@@ -26,6 +26,8 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FilteredRelation,
+    FloatField,
+    Func,
     OuterRef,
     Q,
     Window,
@@ -111,6 +113,28 @@ def _medians(cutoff, partition: list[str]) -> dict[tuple, int]:
     }
 
 
+class EpochDays(Func):
+    """A timestamp as (fractional) days on a fixed scale, computed by the database's own
+    function (no per-row Python function as Django's duration arithmetic uses on SQLite)."""
+
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="julianday(%(expressions)s)", **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(EXTRACT(EPOCH FROM %(expressions)s) / 86400.0)",
+            **extra,
+        )
+
+    def as_sql(self, compiler, connection, **extra):
+        extra.setdefault("template", "(EXTRACT(EPOCH FROM %(expressions)s) / 86400.0)")
+        return super().as_sql(compiler, connection, **extra)
+
+
 def _life_tables(cutoff) -> dict[tuple, LifeTable]:
     """{(pipeline, stage, industry): LifeTable} of every deal that first entered an open stage
     by `cutoff`, closed or not, in one GROUP BY: cumulative counts below each bucket edge as
@@ -139,8 +163,8 @@ def _life_tables(cutoff) -> dict[tuple, LifeTable]:
     for j, edge in enumerate(EDGES[1:], start=1):
         below = timedelta(days=edge)
         aggregates |= {
-            f"won{j}": Count("id", filter=won & Q(lag__lt=below)),
-            f"lost{j}": Count("id", filter=lost & Q(lag__lt=below)),
+            f"won{j}": Count("id", filter=won & Q(lag__lt=edge)),
+            f"lost{j}": Count("id", filter=lost & Q(lag__lt=edge)),
             f"open{j}": Count("id", filter=still_open & Q(entered_at__gt=cutoff - below)),
         }
     rows = (
@@ -149,11 +173,7 @@ def _life_tables(cutoff) -> dict[tuple, LifeTable]:
         )
         .filter(~Exists(earlier))
         .annotate(closed=FilteredRelation("deal__stage_changes", condition=closed_stay))
-        .annotate(
-            lag=ExpressionWrapper(
-                F("closed__entered_at") - F("entered_at"), output_field=DurationField()
-            )
-        )
+        .annotate(lag=EpochDays("closed__entered_at") - EpochDays("entered_at"))
         .values(
             "to_stage_id",
             industry=F("deal__customer__industry"),
