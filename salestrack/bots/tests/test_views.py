@@ -4,7 +4,6 @@ the form's checks (target, secret, team), the audit trail and the test message."
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
-from django.utils import translation
 
 from salestrack.accounts.models import User
 from salestrack.audit.models import AuditEntry
@@ -19,12 +18,6 @@ pytestmark = pytest.mark.django_db
 
 SECRET = "SECabcdef0123456789secret"
 DINGTALK = "https://oapi.dingtalk.com/robot/send?access_token=tok123456"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from salestrack.core.tests.i18n import english_for
+
 
 def write_xlsx(path: Path, rows: list[list], *, merged: list[str] = (), sheet: str = "台账"):
     workbook = Workbook()
@@ -34,13 +36,7 @@ def data_dir(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def english_reasons(personas):
-    """The tests compare the per-row reasons as written in the code (English): services run
-    under English, and the personas read the site in English."""
-    from django.contrib.auth import get_user_model
-    from django.utils import translation
-
-    get_user_model().objects.update(language="en")
-    for user in (personas.alice, personas.bob, personas.charlie, personas.mia, personas.admin):
-        user.language = "en"
-    with translation.override("en"):
-        yield
+    """The tests compare the per-row reasons as written in the code (English)."""
+    yield from english_for(
+        (personas.alice, personas.bob, personas.charlie, personas.mia, personas.admin)
+    )
