@@ -22,7 +22,8 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from salestrack.notifications.events import Message, get_event_type
+from salestrack.access.policy import Permissions, permissions_for
+from salestrack.notifications.events import Message, bot_permissions, event_render, get_event_type
 from salestrack.notifications.models import Delivery
 
 logger = logging.getLogger("salestrack.jobs")
@@ -45,14 +46,17 @@ def absolute_url(path: str) -> str:
     return settings.SALESTRACK_SITE_URL.rstrip("/") + "/" + path.lstrip("/")
 
 
-def render_message(*, event: str, params: dict, language: str) -> Message:
-    """The event rendered in `language`, its url absolute."""
+def render_message(
+    *, event: str, params: dict, language: str, perms: Permissions | None
+) -> Message:
+    """The event rendered in `language` as `perms` may read it (events.event_render), its url
+    absolute."""
     try:
         event_type = get_event_type(event)
     except KeyError as exc:
         raise PermanentError(str(exc)) from None
     with translation.override(language):
-        message = event_type.render(params)
+        message = event_render(event_type, params, perms=perms)
     return Message(
         title=str(message.title),
         text=str(message.text),
@@ -140,7 +144,12 @@ def send_email(delivery: Delivery, mail: MailSession | None = None) -> None:
     user = notification.recipient
     if not user.email:
         raise PermanentError("the recipient has no e-mail address")
-    message = render_message(event=delivery.event, params=delivery.params, language=user.language)
+    message = render_message(
+        event=delivery.event,
+        params=delivery.params,
+        language=user.language,
+        perms=permissions_for(user),
+    )
     key = str(delivery.idempotency_key)
     context = {
         "message": message,
@@ -178,7 +187,12 @@ def send_bot(delivery: Delivery, mail: MailSession | None = None) -> None:
     bot = Bot.objects.filter(pk=delivery.bot_id).first()
     if bot is None:
         raise PermanentError(f"bot {delivery.bot_id} no longer exists")
-    message = render_message(event=delivery.event, params=delivery.params, language=bot.language)
+    message = render_message(
+        event=delivery.event,
+        params=delivery.params,
+        language=bot.language,
+        perms=bot_permissions(),
+    )
     senders.send(bot, message, idempotency_key=str(delivery.idempotency_key))
 
 

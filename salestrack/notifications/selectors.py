@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
+from salestrack.access.policy import permissions_for
 from salestrack.accounts.models import User
 from salestrack.notifications.events import (
     CHANNEL_EMAIL,
     CHANNEL_INAPP,
     EventType,
     Message,
+    event_render,
     event_types,
     get_event_type,
 )
@@ -36,15 +38,16 @@ def unread_count(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, in_app=True, read_at__isnull=True).count()
 
 
-def notification_message(notification: Notification) -> Message:
-    """The notification rendered in the active language; a neutral text for an event type
-    that is no longer registered (its app was removed)."""
+def notification_message(notification: Notification, *, user: User) -> Message:
+    """The notification rendered in the active language for `user` (its recipient: the role's
+    field policy applied, see events.event_render); a neutral text for an event type that is no
+    longer registered (its app was removed)."""
     try:
         event_type = get_event_type(notification.event)
     except KeyError:
         return Message(title=_("Notification"), text="", url="")
     try:
-        return event_type.render(notification.params)
+        return event_render(event_type, notification.params, perms=permissions_for(user))
     except Exception:  # a producer's render must not take the whole centre down
         return Message(title=str(event_type.label), text="", url="")
 

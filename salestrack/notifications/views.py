@@ -16,8 +16,8 @@ from salestrack.notifications.forms import PreferencesForm
 PAGE_SIZE = 20
 
 
-def _items(notifications) -> list[tuple]:
-    return [(n, selectors.notification_message(n)) for n in notifications]
+def _items(notifications, user) -> list[tuple]:
+    return [(n, selectors.notification_message(n, user=user)) for n in notifications]
 
 
 def _bell(request) -> HttpResponse:
@@ -39,7 +39,7 @@ def index(request):
         "notifications/index.html",
         {
             "page": page,
-            "items": _items(page.object_list),
+            "items": _items(page.object_list, request.user),
             "unread_only": unread_only,
             "query": "unread=1" if unread_only else "",
         },
@@ -53,7 +53,7 @@ def open_(request, pk: int):
     notification = services.notification_mark_read(user=request.user, pk=pk)
     if notification is None:
         raise Http404
-    url = selectors.notification_message(notification).url
+    url = selectors.notification_message(notification, user=request.user).url
     if not url or not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
         return redirect("notifications:index")
     return redirect(url)
@@ -70,7 +70,10 @@ def read(request, pk: int):
             request,
             "notifications/index.html#item",
             {
-                "item": (notification, selectors.notification_message(notification)),
+                "item": (
+                    notification,
+                    selectors.notification_message(notification, user=request.user),
+                ),
                 "oob_bell": True,
             },
         )

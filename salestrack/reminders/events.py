@@ -4,6 +4,10 @@ Registered in RemindersConfig.ready(). Every render works from `params` alone (n
 producers store names and amounts when the event happens; names that exist in two languages
 (stages) are stored in both, and labels of choices (risk kinds, goal metrics, stall reasons) are
 stored as their codes and translated here, so each recipient reads them in their language.
+
+Params copied from fields a role may hide or mask are declared in each event type's `governed`
+(notifications.events): a reader whose role hides the field gets the params without that key,
+so every render copes with a missing customer, deal title, amount, next step or goal actual.
 """
 
 from datetime import date
@@ -17,6 +21,7 @@ from salestrack.core.templatetags.money import cny
 from salestrack.deals.stalls import REASON_LABELS
 from salestrack.goals.models import Goal
 from salestrack.goals.periods import period_label
+from salestrack.goals.selectors import METRIC_SOURCE
 from salestrack.notifications.events import EventType, Message, register
 from salestrack.risks.models import RiskFlag
 
@@ -33,6 +38,25 @@ GOAL_RED = "goal.red"
 GROUP_FOLLOWUPS = gettext_lazy("Follow-ups")
 GROUP_DEALS = gettext_lazy("Deals")
 GROUP_GOALS = gettext_lazy("Goals")
+
+# Params holding governed fields (notifications.events.EventType.governed).
+DEAL_GOVERNED = {
+    "deal": ("deal", "title"),
+    "customer": ("customer", "name"),
+    "amount": ("deal", "amount"),
+}
+FOLLOWUP_GOVERNED = {  # also inside the `items` of an overdue digest
+    "customer": ("customer", "name"),
+    "deal": ("deal", "title"),
+    "next_step": ("followup", "next_step"),
+}
+
+
+def goal_governed(params: dict) -> dict[str, tuple[str, str]]:
+    """A goal's actual (and the shortfall, which reveals it) come from the field its metric
+    sums, if any: the won amounts, the payments (goals.selectors.METRIC_SOURCE)."""
+    kind, name = METRIC_SOURCE.get(params.get("metric"), (None, None))
+    return {"actual": (kind, name), "behind_pct": (kind, name)} if name else {}
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -56,6 +80,11 @@ def _amount(value) -> str:
     return cny(value) if value not in (None, "") else "—"
 
 
+def _shown(params: dict, key: str) -> str:
+    """A governed name the reader may not see (its key removed) reads "(hidden)"."""
+    return str(params[key]) if key in params else _("(hidden)")
+
+
 def _number(value, is_money: bool) -> str:
     if is_money:
         return _amount(value)
@@ -69,12 +98,21 @@ def _deal_url(params: dict) -> str:
     return reverse("deals:detail", args=[params["deal_id"]]) if params.get("deal_id") else ""
 
 
-def _deal_line(params: dict) -> str:
-    """“<customer> · <amount>” under a deal's title."""
-    return _("Customer: %(customer)s · amount %(amount)s") % {
-        "customer": params.get("customer", ""),
-        "amount": _amount(params.get("amount")),
-    }
+def _deal_line(params: dict) -> list[str]:
+    """“<customer> · <amount>” under a deal's title, or the part the reader may see."""
+    customer, amount = "customer" in params, "amount" in params
+    if customer and amount:
+        line = _("Customer: %(customer)s · amount %(amount)s") % {
+            "customer": params["customer"],
+            "amount": _amount(params["amount"]),
+        }
+    elif customer:
+        line = _("Customer: %(customer)s") % {"customer": params["customer"]}
+    elif amount:
+        line = _("Amount: %(amount)s") % {"amount": _amount(params["amount"])}
+    else:
+        return []
+    return [line]
 
 
 # --- follow-ups -----------------------------------------------------------------------------
@@ -96,10 +134,10 @@ def _followup_url(params: dict) -> str:
 
 
 def render_followup_due(params: dict) -> Message:
-    title = _("Follow-up due today: %(customer)s") % {"customer": params.get("customer", "")}
+    title = _("Follow-up due today: %(customer)s") % {"customer": _shown(params, "customer")}
     lines = [
         _("A follow-up with %(customer)s is due today (%(due)s).")
-        % {"customer": params.get("customer", ""), "due": params.get("due", "")},
+        % {"customer": _shown(params, "customer"), "due": params.get("due", "")},
         *_followup_text(params),
     ]
     return Message(title=title, text="\n".join(lines), url=_followup_url(params))
@@ -110,7 +148,7 @@ def render_followup_overdue(params: dict) -> Message:
     count = int(params.get("count") or 1)
     if count == 1:
         days = int(params.get("days_overdue") or 0)
-        values = {"customer": params.get("customer", ""), "days": days}
+        values = {"customer": _shown(params, "customer"), "days": days}
         title = (
             ngettext(
                 "Follow-up %(days)d day overdue: %(customer)s",
@@ -135,7 +173,7 @@ def render_followup_overdue(params: dict) -> Message:
             "%(customer)s: due %(due)s, %(days)d day overdue",
             "%(customer)s: due %(due)s, %(days)d days overdue",
             days,
-        ) % {"customer": item.get("customer", ""), "due": item.get("due", ""), "days": days}
+        ) % {"customer": _shown(item, "customer"), "due": item.get("due", ""), "days": days}
         if item.get("next_step"):
             line += " · " + item["next_step"]
         lines.append("· " + line)
@@ -164,7 +202,7 @@ def _actor(params: dict) -> str:
 
 def render_deal_stage_changed(params: dict) -> Message:
     values = {
-        "deal": params.get("deal", ""),
+        "deal": _shown(params, "deal"),
         "from": _name(params.get("from_stage")),
         "to": _name(params.get("to_stage")),
         "actor": _actor(params),
@@ -172,25 +210,28 @@ def render_deal_stage_changed(params: dict) -> Message:
     title = _("%(deal)s: %(from)s → %(to)s") % values
     lines = [
         _("%(actor)s moved %(deal)s from %(from)s to %(to)s.") % values,
-        _deal_line(params),
+        *_deal_line(params),
     ]
     return Message(title=title, text="\n".join(lines), url=_deal_url(params))
 
 
 def render_deal_won(params: dict) -> Message:
-    values = {"deal": params.get("deal", ""), "amount": _amount(params.get("amount"))}
-    title = _("Won: %(deal)s (%(amount)s)") % values
+    values = {"deal": _shown(params, "deal"), "amount": _amount(params.get("amount"))}
+    if "amount" in params:
+        title = _("Won: %(deal)s (%(amount)s)") % values
+    else:
+        title = _("Won: %(deal)s") % values
     lines = [
         _("%(actor)s marked %(deal)s as won.") % {**values, "actor": _actor(params)},
-        _deal_line(params),
+        *_deal_line(params),
     ]
     return Message(title=title, text="\n".join(lines), url=_deal_url(params))
 
 
 def render_deal_lost(params: dict) -> Message:
-    values = {"deal": params.get("deal", ""), "actor": _actor(params)}
+    values = {"deal": _shown(params, "deal"), "actor": _actor(params)}
     title = _("Lost: %(deal)s") % values
-    lines = [_("%(actor)s marked %(deal)s as lost.") % values, _deal_line(params)]
+    lines = [_("%(actor)s marked %(deal)s as lost.") % values, *_deal_line(params)]
     if params.get("lost_reason"):
         lines.append(_("Lost reason: %(reason)s") % {"reason": params["lost_reason"]})
     return Message(title=title, text="\n".join(lines), url=_deal_url(params))
@@ -198,7 +239,7 @@ def render_deal_lost(params: dict) -> Message:
 
 def render_deal_stalled(params: dict) -> Message:
     days = int(params.get("days_in_stage") or 0)
-    values = {"deal": params.get("deal", ""), "stage": _name(params.get("stage")), "days": days}
+    values = {"deal": _shown(params, "deal"), "stage": _name(params.get("stage")), "days": days}
     title = _("Stalled: %(deal)s") % values
     lines = [
         ngettext(
@@ -209,7 +250,7 @@ def render_deal_stalled(params: dict) -> Message:
         % values
     ]
     lines += [str(REASON_LABELS[r]) for r in params.get("reasons", []) if r in REASON_LABELS]
-    lines.append(_deal_line(params))
+    lines += _deal_line(params)
     return Message(title=title, text="\n".join(lines), url=_deal_url(params))
 
 
@@ -222,7 +263,7 @@ def _risk_label(kind: str) -> str:
 
 def render_deal_risk_flagged(params: dict) -> Message:
     values = {
-        "deal": params.get("deal", ""),
+        "deal": _shown(params, "deal"),
         "risk": _risk_label(params.get("kind", "")),
         "actor": _actor(params),
     }
@@ -230,7 +271,7 @@ def render_deal_risk_flagged(params: dict) -> Message:
     lines = [_("%(actor)s flagged %(deal)s: %(risk)s.") % values]
     if params.get("reason"):
         lines.append(_("Reason: %(reason)s") % {"reason": params["reason"]})
-    lines.append(_deal_line(params))
+    lines += _deal_line(params)
     return Message(title=title, text="\n".join(lines), url=_deal_url(params))
 
 
@@ -257,19 +298,22 @@ def render_goal_red(params: dict) -> Message:
         "subject": _subject(params),
         "metric": _metric_label(params.get("metric", "")),
         "period": period_label(params.get("period_kind", ""), start, end),
-        "actual": _number(params.get("actual"), is_money),
+        "actual": _number(params.get("actual"), is_money),  # governed: may be missing
         "expected": _number(params.get("expected"), is_money),
         "target": _number(params.get("target"), is_money),
         "behind": int(params.get("behind_pct") or 0),
     }
     title = _("Goal far behind: %(subject)s · %(metric)s · %(period)s") % values
-    text = (
-        _(
-            "%(actual)s so far against %(expected)s expected by now (target %(target)s): "
-            "%(behind)d%% behind."
+    if "actual" in params and "behind_pct" in params:
+        text = (
+            _(
+                "%(actual)s so far against %(expected)s expected by now (target %(target)s): "
+                "%(behind)d%% behind."
+            )
+            % values
         )
-        % values
-    )
+    else:
+        text = _("%(expected)s expected by now (target %(target)s).") % values
     url = reverse("goals:detail", args=[params["goal_id"]]) if params.get("goal_id") else ""
     return Message(title=title, text=text, url=url)
 
@@ -280,12 +324,14 @@ EVENT_TYPES = (
         label=gettext_lazy("Follow-up due today"),
         render=render_followup_due,
         group=GROUP_FOLLOWUPS,
+        governed=FOLLOWUP_GOVERNED,
     ),
     EventType(
         key=FOLLOWUP_OVERDUE,
         label=gettext_lazy("Follow-up overdue"),
         render=render_followup_overdue,
         group=GROUP_FOLLOWUPS,
+        governed=FOLLOWUP_GOVERNED,
     ),
     EventType(
         key=DAILY_UPDATE,
@@ -298,30 +344,42 @@ EVENT_TYPES = (
         label=gettext_lazy("Stage changes"),
         render=render_deal_stage_changed,
         group=GROUP_DEALS,
+        governed=DEAL_GOVERNED,
     ),
     EventType(
-        key=DEAL_WON, label=gettext_lazy("Deal won"), render=render_deal_won, group=GROUP_DEALS
+        key=DEAL_WON,
+        label=gettext_lazy("Deal won"),
+        render=render_deal_won,
+        group=GROUP_DEALS,
+        governed=DEAL_GOVERNED,
     ),
     EventType(
-        key=DEAL_LOST, label=gettext_lazy("Deal lost"), render=render_deal_lost, group=GROUP_DEALS
+        key=DEAL_LOST,
+        label=gettext_lazy("Deal lost"),
+        render=render_deal_lost,
+        group=GROUP_DEALS,
+        governed=DEAL_GOVERNED | {"lost_reason": ("deal", "lost_reason")},
     ),
     EventType(
         key=DEAL_STALLED,
         label=gettext_lazy("Deal stalled"),
         render=render_deal_stalled,
         group=GROUP_DEALS,
+        governed=DEAL_GOVERNED,
     ),
     EventType(
         key=DEAL_RISK_FLAGGED,
         label=gettext_lazy("Risk flagged"),
         render=render_deal_risk_flagged,
         group=GROUP_DEALS,
+        governed=DEAL_GOVERNED,
     ),
     EventType(
         key=GOAL_RED,
         label=gettext_lazy("Goal far behind"),
         render=render_goal_red,
         group=GROUP_GOALS,
+        governed=goal_governed,
     ),
 )
 

@@ -3,7 +3,7 @@
 import pytest
 from django.utils import translation
 
-from salestrack.notifications.events import get_event_type
+from salestrack.notifications.events import get_event_type, params_for_reader
 from salestrack.reminders import events
 
 DEAL = {"deal_id": 7, "deal": "华信 ERP 二期", "customer": "华信科技", "amount": "1234567.89"}
@@ -110,3 +110,52 @@ def test_goal_red_names_metric_period_and_figures():
 def test_a_follow_up_without_a_deal_links_to_my_follow_ups():
     assert render(events.FOLLOWUP_OVERDUE, "en").url == "/followups/"
     assert render(events.FOLLOWUP_DUE, "en").url == "/deals/7/"
+
+
+HIDDEN_DIGEST = {
+    "count": 2,
+    "items": [
+        {**PARAMS[events.FOLLOWUP_DUE], "days_overdue": 3},
+        {**PARAMS[events.FOLLOWUP_OVERDUE], "days_overdue": 2},
+    ],
+}
+
+
+@pytest.mark.parametrize("key", list(PARAMS))
+def test_every_event_type_renders_when_its_governed_params_are_withheld(key):
+    """A reader who may read none of the governed fields (params_for_reader with no role):
+    the keys are gone, the message still reads, with no "None" and no amount."""
+    event_type = get_event_type(key)
+    for params in (PARAMS[key], HIDDEN_DIGEST) if key == events.FOLLOWUP_OVERDUE else [PARAMS[key]]:
+        withheld = params_for_reader(event_type, params, None)
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                message = event_type.render(withheld)
+            seen = message.title + "\n" + message.text
+            assert message.title and message.text and message.url.startswith("/")
+            assert "None" not in seen and "华信" not in seen and "发送报价" not in seen
+            if key != events.GOAL_RED:  # a goal's target and expected stay
+                assert "¥" not in seen
+
+
+def test_withheld_names_read_hidden_and_the_deal_line_keeps_what_is_left():
+    event_type = get_event_type(events.DEAL_WON)
+    with translation.override("en"):
+        nothing = event_type.render(params_for_reader(event_type, PARAMS[events.DEAL_WON], None))
+        no_amount = event_type.render(
+            {k: v for k, v in PARAMS[events.DEAL_WON].items() if k != "amount"}
+        )
+    assert nothing.title == "Won: (hidden)"
+    assert nothing.text == "鲍勃 marked (hidden) as won."
+    assert no_amount.title == "Won: 华信 ERP 二期"
+    assert no_amount.text.splitlines()[1] == "Customer: 华信科技"
+
+
+def test_a_goal_hides_its_actual_only_when_the_metric_sums_a_governed_field():
+    event_type = get_event_type(events.GOAL_RED)
+    money = params_for_reader(event_type, PARAMS[events.GOAL_RED], None)
+    assert "actual" not in money and "behind_pct" not in money and money["target"]
+    with translation.override("en"):
+        assert event_type.render(money).text == "¥700,000 expected by now (target ¥1,000,000)."
+    count = {**PARAMS[events.GOAL_RED], "metric": "won_count", "is_money": False}
+    assert params_for_reader(event_type, count, None) == count

@@ -5,7 +5,7 @@ import time_machine
 from django.utils import translation
 
 from salestrack.goals.tests.factories import WorkCalendarDayFactory
-from salestrack.notifications.events import get_event_type
+from salestrack.notifications.events import get_event_type, params_for_reader
 from salestrack.notifications.models import Notification
 from salestrack.reports import tasks
 from salestrack.reports.messages import render_report
@@ -73,6 +73,17 @@ def test_the_message_renders_in_the_recipients_language(personas, week):
     assert "新增商机：2 (¥300)" in zh.text and "阶段推进：3" in zh.text
     assert "跟进次数：2" in zh.text and "目标：本期未设定" in zh.text
     assert en.url == zh.url == params["url"]
+
+
+def test_a_reader_who_may_not_see_amounts_reads_the_counts_only(personas, week):
+    reports_send(kind="weekly", period_start=WEEK)
+    params = Notification.objects.get(recipient=personas.alice).params
+    event = get_event_type("report.weekly")
+    withheld = params_for_reader(event, params, None)  # no role: every governed param left out
+    assert "created_amount" not in withheld and "won_amount" not in withheld
+    with translation.override("en"):
+        en = event.render(withheld)
+    assert "New deals: 2\n" in en.text and "¥" not in en.text and "None" not in en.text
 
 
 def test_the_jobs_run_daily_at_six_weekly_on_monday_and_monthly_on_the_first():
