@@ -1,11 +1,13 @@
 """A worker killed mid-delivery: nothing is lost, and nothing is counted twice by a receiver
 that de-duplicates on Message-ID.
 
-Real processes: `manage.py run_huey` (one worker thread, the SQLite Huey queue in a temporary
-DATA_DIR) on the test database (PostgreSQL: the test database itself, the rows committed by
-this transactional test; SQLite: a file copy of the in-memory test database), killed with
-SIGKILL and started again; a real SMTP server (aiosmtpd) that is slow on one message, so that
-the kill lands while that message is in flight.
+Real processes: `manage.py run_huey` (one worker thread) on the test database (PostgreSQL: the
+test database itself, the rows committed by this transactional test; SQLite: a file copy of the
+in-memory test database), killed with SIGKILL and started again; a real SMTP server (aiosmtpd)
+that is slow on one message, so that the kill lands while that message is in flight. The queue
+is the one the settings choose: the SQLite Huey queue in a temporary DATA_DIR, or, when
+REDIS_URL is set (CI), Redis under a queue name of this run's own (huey_worker.py), so that
+parallel runs sharing the server never take each other's tasks; its keys are removed after.
 
 What is guaranteed (delivery.py): at-least-once sending with an idempotency key, hence
 exactly-once for receivers that drop a repeated key. The kill here lands after the SMTP
@@ -27,7 +29,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
-from huey import SqliteHuey
+from huey import RedisHuey, SqliteHuey
 
 from salestrack.core.tests.factories import UserFactory
 from salestrack.notifications import services
@@ -61,8 +63,20 @@ class Outbox:
                 f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
                 f"{db['PORT'] or 5432}/{db['NAME']}"
             )
-        self.queue = SqliteHuey(settings.HUEY["name"], filename=str(self.data / "huey.sqlite3"))
+        self.redis_url = settings.HUEY.get("url", "")
+        if self.redis_url:
+            self.name = f"salestrack-test-{uuid.uuid4().hex}"
+            self.queue = RedisHuey(self.name, url=self.redis_url)
+        else:
+            self.name = settings.HUEY["name"]
+            self.queue = SqliteHuey(self.name, filename=str(self.data / "huey.sqlite3"))
         self.queue._registry.register(type(deliver_pending_task.s()))
+
+    def close(self) -> None:
+        """Remove this run's queue (on Redis: its keys; the SQLite file goes with tmp_path)."""
+        if self.redis_url:
+            self.queue.storage.flush_all()
+            self.queue.storage.conn.connection_pool.disconnect()
 
     def statuses(self) -> dict[str, int]:
         if self.file is None:
@@ -101,11 +115,18 @@ class Outbox:
             SALESTRACK_EMAIL_TIMEOUT="10",
             SALESTRACK_NOTIFY_LEASE_SECONDS=str(LEASE),
         )
+        if self.redis_url:
+            env["REDIS_URL"] = self.redis_url
         return env
 
+    def worker_command(self) -> list[str]:
+        if self.redis_url:  # run_huey on this run's queue name
+            return ["-m", "salestrack.notifications.tests.huey_worker", self.name]
+        return ["manage.py", "run_huey"]
 
-def start_worker(env: dict) -> subprocess.Popen:
-    command = ["manage.py", "run_huey", "--workers", "1", "--no-periodic"]
+
+def start_worker(outbox: Outbox, env: dict) -> subprocess.Popen:
+    command = [*outbox.worker_command(), "--workers", "1", "--no-periodic"]
     return subprocess.Popen(
         [sys.executable, *command, "--delay", "0.05", "--max-delay", "0.2"],
         cwd=ROOT,
@@ -124,7 +145,7 @@ def wait_for(predicate, timeout: float, what: str) -> None:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_killed_worker_loses_nothing_and_repeats_at_most_the_message_in_flight(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, request
 ):
     users = [
         UserFactory(username=f"rep{i:02d}", email=f"rep{i:02d}@example.com", language="en")
@@ -133,6 +154,7 @@ def test_a_killed_worker_loses_nothing_and_repeats_at_most_the_message_in_flight
     monkeypatch.setattr(services, "_kick_worker", lambda: None)  # the workers' queue: below
     assert services.notify(event=TEST_EVENT, recipients=users, params={"when": "-"}) == N
     outbox = Outbox(tmp_path)
+    request.addfinalizer(outbox.close)
     assert outbox.statuses() == {"pending": N}
 
     # 50 ms per message; the IN_FLIGHT-th takes 5 s, and the worker is killed meanwhile.
@@ -140,7 +162,8 @@ def test_a_killed_worker_loses_nothing_and_repeats_at_most_the_message_in_flight
         receiver = smtp.receiver
         env = outbox.env(smtp.port)
         outbox.tick()
-        worker = start_worker(env)
+        assert len(outbox.queue) == 1  # on the queue the settings choose (Redis with REDIS_URL)
+        worker = start_worker(outbox, env)
         try:
             wait_for(lambda: len(receiver.raw) >= IN_FLIGHT, 120, "the message in flight")
             worker.send_signal(signal.SIGKILL)
@@ -159,13 +182,14 @@ def test_a_killed_worker_loses_nothing_and_repeats_at_most_the_message_in_flight
         # A new worker once the lease ended; the dead worker's queued task died with it.
         time.sleep(LEASE + 0.1)
         outbox.tick()
-        worker = start_worker(env)
+        worker = start_worker(outbox, env)
         try:
             wait_for(lambda: outbox.statuses() == {"sent": N}, 120, "every delivery sent")
         finally:
             worker.terminate()
             worker.wait(timeout=30)
 
+    assert len(outbox.queue) == 0  # both runs were taken off the queue by the workers
     rows = outbox.rows()
     by_id = receiver.by_id
     # Every notification arrived, each key once for a receiver that de-duplicates ...
