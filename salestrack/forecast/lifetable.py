@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 # open-ended and read as TAIL_DAYS wide.
 EDGES: tuple[int, ...] = (*range(0, 183, 7), *range(212, 731, 30))
 TAIL_DAYS = 365
+# How long deals had stayed in the stage (days): a deal still in it after d days is compared
+# with the past deals that stayed at least the largest of these <= d (`given_stay`).
+HELD: tuple[int, ...] = (0, 7, 14, 30, 60, 90, 180, 365)
 
 
 @dataclass
@@ -34,6 +37,8 @@ class LifeTable:
     times: list[float] = field(init=False)
     survival: list[float] = field(init=False)
     won_by: list[float] = field(init=False)
+    # the same for the deals that stayed in the stage at least `days`: [(days, table)]
+    held: list[tuple[int, "LifeTable"]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.times = [float(e) for e in EDGES] + [float(EDGES[-1] + TAIL_DAYS)]
@@ -55,7 +60,12 @@ class LifeTable:
     def from_json(cls, data: dict | None) -> "LifeTable | None":
         if not data or list(data.get("edges", [])) != list(EDGES):
             return None
-        return cls(list(data["won"]), list(data["lost"]), list(data["censored"]))
+        table = cls(list(data["won"]), list(data["lost"]), list(data["censored"]))
+        table.held = [
+            (part["days"], cls(list(part["won"]), list(part["lost"]), list(part["censored"])))
+            for part in data.get("held", [])
+        ]
+        return table
 
     def as_json(self) -> dict:
         return {
@@ -63,7 +73,21 @@ class LifeTable:
             "won": self.won,
             "lost": self.lost,
             "censored": self.censored,
+            "held": [
+                {"days": days, "won": t.won, "lost": t.lost, "censored": t.censored}
+                for days, t in self.held
+            ],
         }
+
+    def given_stay(self, *, days: float, min_closed: int) -> "LifeTable":
+        """The table of the past deals that stayed in the stage at least as long as a deal
+        that has been there `days` (the largest HELD bucket <= days with `min_closed` closed
+        deals; else everyone's)."""
+        chosen = self
+        for held_days, table in self.held:
+            if held_days <= days and table.closed >= min_closed:
+                chosen = table
+        return chosen
 
     @property
     def closed(self) -> int:

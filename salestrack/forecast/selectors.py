@@ -347,7 +347,8 @@ class StatBook:
 
     def win_share(self, group: "Group", start_days: float, end_days: float) -> float:
         """P(a deal of `group` wins between `start_days` and `end_days` after the as-of date):
-        from the stage's life table given the deal's age in the stage; without one, the
+        from the life table of the past deals that stayed in the stage at least as long as the
+        deal has (LifeTable.given_stay), given its age there; without one, the
         stage's estimate, all of it at the median time to win (0: at once)."""
         table = self.lifetable(group.stage_id, group.industry)
         if table is None:
@@ -355,6 +356,7 @@ class StatBook:
             at = estimate.median_seconds / 86400
             return estimate.probability if start_days <= at < end_days else 0.0
         age = group.age_days
+        table = table.given_stay(days=age, min_closed=min_sample())
         return table.win_between(age=age, start=age + start_days, end=age + end_days)
 
     def history(self, pipeline_id: int | None) -> int:

@@ -20,7 +20,9 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import (
+    Case,
     Count,
+    DateTimeField,
     DurationField,
     Exists,
     ExpressionWrapper,
@@ -28,8 +30,11 @@ from django.db.models import (
     FilteredRelation,
     FloatField,
     Func,
+    IntegerField,
     OuterRef,
     Q,
+    Value,
+    When,
     Window,
 )
 from django.db.models.functions import RowNumber
@@ -37,7 +42,7 @@ from django.utils import timezone
 
 from salestrack.deals.models import StageChange
 from salestrack.forecast.history import closed_stays_at, day_start
-from salestrack.forecast.lifetable import EDGES, LifeTable
+from salestrack.forecast.lifetable import EDGES, HELD, LifeTable
 from salestrack.forecast.models import StageStat, StatSnapshot
 from salestrack.pipeline.models import Stage
 
@@ -139,7 +144,10 @@ def _life_tables(cutoff) -> dict[tuple, LifeTable]:
     """{(pipeline, stage, industry): LifeTable} of every deal that first entered an open stage
     by `cutoff`, closed or not, in one GROUP BY: cumulative counts below each bucket edge as
     conditional aggregates (won / lost: lag from entering to the closing stay; open: age at the
-    cut-off), differenced here into per-bucket counts."""
+    cut-off), differenced here into per-bucket counts. Grouped too by how long that stay in
+    the stage lasted (HELD buckets; still there at the cut-off: until then), so that a deal
+    still in the stage after d days is compared with past deals that stayed at least d days
+    (deals that moved on quickly win more often than those that linger)."""
     earlier = StageChange.objects.filter(
         deal_id=OuterRef("deal_id"),
         to_stage_id=OuterRef("to_stage_id"),
@@ -167,17 +175,35 @@ def _life_tables(cutoff) -> dict[tuple, LifeTable]:
             f"lost{j}": Count("id", filter=lost & Q(lag__lt=edge)),
             f"open{j}": Count("id", filter=still_open & Q(entered_at__gt=cutoff - below)),
         }
+    stay_end = Case(
+        When(Q(left_at__isnull=True) | Q(left_at__gt=cutoff), then=Value(cutoff)),
+        default=F("left_at"),
+        output_field=DateTimeField(),
+    )
+    held = Case(
+        *(
+            When(stayed__gte=days, then=Value(index))
+            for index, days in reversed(list(enumerate(HELD)))
+            if index
+        ),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
     rows = (
         StageChange.objects.filter(
             to_kind=Stage.Kind.OPEN, entered_at__lte=cutoff, deal__deleted_at__isnull=True
         )
         .filter(~Exists(earlier))
         .annotate(closed=FilteredRelation("deal__stage_changes", condition=closed_stay))
-        .annotate(lag=EpochDays("closed__entered_at") - EpochDays("entered_at"))
+        .annotate(
+            lag=EpochDays("closed__entered_at") - EpochDays("entered_at"),
+            stayed=EpochDays(stay_end) - EpochDays("entered_at"),
+        )
         .values(
             "to_stage_id",
             industry=F("deal__customer__industry"),
             pipeline_id=F("to_stage__pipeline_id"),
+            held=held,
         )
         .annotate(**aggregates)
         .order_by()
@@ -187,23 +213,31 @@ def _life_tables(cutoff) -> dict[tuple, LifeTable]:
         below = [0, *(row[f"{name}{j}"] for j in range(1, len(EDGES))), row[f"{name}_all"]]
         return [below[j + 1] - below[j] for j in range(len(EDGES))]
 
-    tables: dict[tuple, LifeTable] = {}
+    # per key and HELD bucket: [won, lost, censored] per lag bucket
+    counts: dict[tuple, list[list[list[int]]]] = {}
     for row in rows:
         key = (row["pipeline_id"], row["to_stage_id"], row["industry"] or None)
-        counts = [buckets(row, name) for name in ("won", "lost", "open")]
+        triple = [buckets(row, name) for name in ("won", "lost", "open")]
         for k in {key, (key[0], key[1], None)}:
-            table = tables.get(k)
-            if table is None:
-                tables[k] = LifeTable(*[list(c) for c in counts])
-            else:
-                tables[k] = LifeTable(
-                    *[
-                        [a + b for a, b in zip(old, new, strict=True)]
-                        for old, new in zip(
-                            (table.won, table.lost, table.censored), counts, strict=True
-                        )
-                    ]
-                )
+            per_held = counts.setdefault(k, [[[0] * len(EDGES) for _ in range(3)] for _ in HELD])
+            for total, add in zip(per_held[row["held"]], triple, strict=True):
+                for j, value in enumerate(add):
+                    total[j] += value
+    tables: dict[tuple, LifeTable] = {}
+    for key, per_held in counts.items():
+        # the deals that stayed at least HELD[i] days: the buckets from i on
+        suffix = [[[0] * len(EDGES) for _ in range(3)]]
+        for bucket in reversed(per_held):
+            suffix.append(
+                [
+                    [a + b for a, b in zip(x, y, strict=True)]
+                    for x, y in zip(suffix[-1], bucket, strict=True)
+                ]
+            )
+        suffix = suffix[:0:-1]  # suffix[i]: buckets i.. (suffix[0]: everyone)
+        table = LifeTable(*suffix[0])
+        table.held = [(HELD[i], LifeTable(*suffix[i])) for i in range(1, len(HELD))]
+        tables[key] = table
     return tables
 
 

@@ -130,3 +130,44 @@ def test_the_live_run_rate_counts_only_what_is_left_of_this_month(personas, mont
     assert result.months[0].from_new == pytest.approx(1000 * 18 / 31)  # 14 May: 18 days left
     assert result.months[1].from_new == pytest.approx(1000)
     assert result.quarters[1].from_new == pytest.approx(3000)
+
+
+@pytest.fixture
+def movers_and_stayers(stages):
+    """In 2023: 4 deals left Lead for Negotiation after 2 days and were won on day 45; 4 stayed
+    in Lead for 40 days and were lost. Of all Lead deals still open on day 35 half win; of
+    those still in Lead on day 35 none does."""
+    customer = CustomerFactory(industry="制造业")
+    for month in (1, 2, 3, 4):
+        entered = at(2023, month, 2)
+        deal_with_history(
+            customer=customer,
+            path=[
+                (stages["Lead"], entered),
+                (stages["Negotiation"], entered + timedelta(days=2)),
+                (stages["Won"], entered + timedelta(days=45)),
+            ],
+        )
+        deal_with_history(
+            customer=customer,
+            path=[(stages["Lead"], entered), (stages["Lost"], entered + timedelta(days=40))],
+        )
+    return customer
+
+
+def test_a_deal_lingering_in_a_stage_is_compared_with_deals_that_lingered(
+    personas, stages, movers_and_stayers
+):
+    fresh = deal_with_history(
+        customer=movers_and_stayers, amount=100000, path=[(stages["Lead"], at(2025, 4, 30))]
+    )
+    result = statistical_forecast(
+        user=personas.admin, filters=ForecastFilters(), today=date(2025, 5, 1)
+    )
+    assert sum(row.from_open for row in result.months) == pytest.approx(50000)
+    # the same deal in Lead since 27 March (35 days): only the 4 that stayed 30+ days count
+    fresh.stage_changes.update(entered_at=at(2025, 3, 27))
+    result = statistical_forecast(
+        user=personas.admin, filters=ForecastFilters(), today=date(2025, 5, 1)
+    )
+    assert sum(row.from_open for row in result.months) == 0
