@@ -11,3 +11,8 @@ class DealsConfig(AppConfig):
         from salestrack.deals.reverts import register_reverters
 
         register_reverters()  # the History card's "Revert" (audit.reverts)
+
+        from salestrack.deals.reached import on_stage_order_changed
+        from salestrack.pipeline.signals import stage_order_changed
+
+        stage_order_changed.connect(on_stage_order_changed, dispatch_uid="deals_reached_stage")

@@ -9,6 +9,7 @@ from salestrack.audit.models import AuditEntry
 from salestrack.audit.services import audit_diff, audit_record, audit_snapshot
 from salestrack.core.exceptions import ApplicationError
 from salestrack.pipeline.models import Pipeline, Stage, StageRequirement
+from salestrack.pipeline.signals import stage_order_changed
 
 
 @transaction.atomic
@@ -154,6 +155,7 @@ def stage_move(*, stage: Stage, offset: int, actor: User | None = None) -> None:
     stage.position, other.position = other.position, stage.position
     stage.save(update_fields=["position"])
     other.save(update_fields=["position"])
+    stage_order_changed.send(sender=Stage, pipeline_id=stage.pipeline_id)
     audit_record(
         actor=actor,
         action=AuditEntry.Action.UPDATE,

@@ -99,3 +99,21 @@ def test_only_position_decides_not_the_order_of_moves(stages):
     assert reached_stage_after(reached=needs, stage=lead) == needs
     assert reached_stage_after(reached=needs, stage=lost) == needs
     assert reached_stage_after(reached=needs, stage=won) == won
+
+
+def test_swapping_two_stages_recomputes_what_each_deal_reached(personas, stages, deal):
+    from salestrack.pipeline.services import stage_move
+
+    deal = move(deal, stages["Negotiation"], personas.alice)
+    deal = move(deal, stages["Needs confirmed"], personas.alice)
+    assert stored(deal) == "Negotiation"
+    untouched = DealFactory(owner=personas.alice)  # still in Lead
+
+    # Negotiation now comes before Proposal / quote, and Proposal / quote before it: the
+    # deal visited Negotiation and Needs confirmed, so Negotiation is still the furthest...
+    stage_move(stage=stages["Negotiation"], offset=-1, actor=personas.admin)
+    assert stored(deal) == "Negotiation"
+    # ...until Needs confirmed is moved after Negotiation.
+    stage_move(stage=stages["Needs confirmed"], offset=1, actor=personas.admin)
+    assert stored(deal) == "Needs confirmed"
+    assert stored(untouched) == "Lead"
