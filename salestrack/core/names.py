@@ -88,3 +88,22 @@ def company_similarity(a: str, b: str) -> float:
     if not key_a or not key_b:
         return 0.0
     return float(fuzz.ratio(key_a, key_b))
+
+
+def company_block(key: str) -> tuple[str, int]:
+    """The block a company key is filed under for fuzzy matching: its first character and
+    its length (keys of very different lengths or first characters are never similar enough
+    to be worth scoring)."""
+    return key[0], len(key)
+
+
+def company_block_range(key: str) -> tuple[str, int, int]:
+    """The blocks that may hold keys similar to `key`: (first character, lowest length,
+    highest length), lengths from 0.7× to 1/0.7× the key's (both inclusive)."""
+    return key[0], max(int(len(key) * 0.7), 1), int(len(key) / 0.7) + 1
+
+
+def company_numbers(key: str) -> str:
+    """The digits of a company key, in order (a name with numbers is told apart by them: one
+    digit more or less is another company or identifier, e.g. "公司1" / "公司10")."""
+    return "".join(c for c in key if c.isdigit())

@@ -39,7 +39,7 @@ from salestrack.accounts.models import User
 from salestrack.activities.models import FollowUp
 from salestrack.audit.services import audit_snapshot
 from salestrack.core.exceptions import ApplicationError
-from salestrack.core.names import company_key
+from salestrack.core.names import company_block, company_block_range, company_key
 from salestrack.customers.models import Contact, Customer
 from salestrack.customers.services import contact_search_key, customer_search_key
 from salestrack.deals.models import Deal, DealLine, StageChange
@@ -122,6 +122,7 @@ class RowPlan:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column, reason)
     note: str = ""
     match_id: int | None = None
+    match_row: int | None = None  # an earlier row of the file this one is similar to
     match_label: str = ""
     score: int = 0
     values: dict[str, Any] = field(default_factory=dict)
@@ -148,6 +149,7 @@ class RowPlan:
             "note": self.note,
             "errors": self.error_text,
             "match_id": self.match_id,
+            "in_file": self.match_row,
             "match": self.match_label,
             "score": self.score,
         }
@@ -246,7 +248,7 @@ class Lookups:
             names[pk] = name
             if key and key not in self.customers:
                 self.customers[key] = (pk, name)
-                self.blocks[(key[0], len(key))][key] = pk
+                self.blocks[company_block(key)][key] = pk
         self.names = names
         self.writable_customers = set(
             scope_queryset(actor, Customer.objects.all(), write=True).values_list("pk", flat=True)
@@ -316,9 +318,9 @@ class Lookups:
         if not key:
             return None
         best = None
-        low, high = int(len(key) * 0.7), int(len(key) / 0.7) + 1
-        for length in range(max(low, 1), high + 1):
-            block = self.blocks.get((key[0], length))
+        head, low, high = company_block_range(key)
+        for length in range(low, high + 1):
+            block = self.blocks.get((head, length))
             if not block:
                 continue
             found = process.extractOne(
@@ -328,7 +330,7 @@ class Lookups:
                 best = found
         if best is None:
             return None
-        pk = self.blocks[(key[0], len(best[0]))][best[0]]
+        pk = self.blocks[company_block(best[0])][best[0]]
         return pk, self.names[pk], int(best[1])
 
 
@@ -577,7 +579,7 @@ class Importer:
         report.counts[plan.action] += 1
         if plan.errors:
             report.errors[plan.number] = plan.error_text
-        if plan.match_id is not None:
+        if plan.match_id is not None or plan.match_row is not None:
             report.matches.append(plan.summary())
         if len(report.rows) < PREVIEW_ROWS:
             report.rows.append(plan.summary())
@@ -710,6 +712,12 @@ class Importer:
             return
         self._remember(plan, key)
         kind, pk, name, score = self._customer_match(plan, key)
+        # No existing customer like it: perhaps one like an earlier row of the file.
+        similar = None if kind else self.index.similar_name(key, self.lookups.threshold)
+        self.index.add_name(key, plan.number, plan.values["name"])
+        if similar is not None:
+            self._plan_similar_in_file(plan, key, *similar)
+            return
         if kind:
             plan.match_id, plan.match_label, plan.score = pk, name, score
             decision = self._decide(
@@ -727,6 +735,31 @@ class Importer:
                 self._plan_customer_update(plan, pk)
                 return
         self._plan_new_customer(plan, key)
+
+    def _plan_similar_in_file(
+        self, plan: RowPlan, key: str, row: int, name: str, score: int
+    ) -> None:
+        """A row similar (not equal) to an earlier row of the file: a separate customer or
+        the same one (skipped), as the user decides; updating has no meaning here, so the
+        default 'update' asks too."""
+        plan.match_row, plan.score = row, score
+        plan.match_label = _("row %(row)d: %(name)s") % {"row": row, "name": name}
+        similar = _("similar to row %(row)d: %(name)s (%(score)d%%)") % {
+            "row": row,
+            "name": name,
+            "score": score,
+        }
+        decision = self._decide(plan, self.options.fuzzy)
+        if decision == "skip":
+            plan.action = "skip"
+            plan.note = similar
+            return
+        if decision == "create":
+            self._plan_new_customer(plan, key)
+            plan.note = similar
+            return
+        plan.action = "ask"
+        plan.note = similar
 
     def _plan_new_customer(self, plan: RowPlan, key: str) -> None:
         if not self.perms.can("customer", "create"):
@@ -843,7 +876,16 @@ class Importer:
                 self.index.add(digest("fc", key), plan.number, pk)
                 plan.contact = self._contact(plan, pk)
             else:
-                self._plan_new_customer(plan, key)
+                # A customer the file creates: unless it is similar to one an earlier row
+                # creates (then the user decides: a separate customer, or skip the row).
+                similar = self.index.similar_name(key, self.lookups.threshold)
+                self.index.add_name(key, plan.number, values["name"])
+                if similar is not None:
+                    self._plan_similar_in_file(plan, key, *similar)
+                    if plan.action in ("ask", "skip") or plan.errors:
+                        return
+                else:
+                    self._plan_new_customer(plan, key)
                 if plan.errors:
                     return
         if plan.customer_id is not None:

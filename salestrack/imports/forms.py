@@ -11,6 +11,7 @@ DECISION_CHOICES = [
     ("update", _("Update the existing record")),
     ("create", _("Create a new record")),
 ]
+IN_FILE_CHOICES = [("skip", _("Skip")), ("create", _("Create a separate customer"))]
 FUZZY_CHOICES = [("ask", _("Ask for each row")), *DECISION_CHOICES]
 
 
@@ -63,9 +64,11 @@ class OptionsForm(forms.Form):
             name = f"decision_{match['row']}"
             if name in self.fields:
                 continue
+            # A row similar to an earlier row of the file: a customer of its own, or skipped.
+            choices = IN_FILE_CHOICES if match.get("in_file") else DECISION_CHOICES
             self.fields[name] = forms.ChoiceField(
                 label=str(match["row"]),
-                choices=[("", _("default")), *DECISION_CHOICES],
+                choices=[("", _("default")), *choices],
                 required=False,
             )
             self.decision_names.append(name)

@@ -22,6 +22,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from rapidfuzz import fuzz, process
+
+from salestrack.core.names import company_block, company_block_range, company_numbers
+
 CACHE_VERSION = 1
 BLOOM_BITS = 1 << 25
 
@@ -50,6 +54,16 @@ class FileIndex:
             "new INTEGER NOT NULL)"
         )
         self.fresh: dict[int, list] = {}  # added by the current chunk
+        # Company keys of earlier rows, for fuzzy matching within the file: filed under their
+        # block (first character, length; core.names.company_block), indexed, so that a row
+        # fetches only the keys of the blocks its similar keys fall in. Keys with digits are
+        # left out (core.names.company_numbers: matched exactly only).
+        self.db.execute(
+            "CREATE TABLE names (head TEXT NOT NULL, len INTEGER NOT NULL, k TEXT NOT NULL, "
+            "row INTEGER NOT NULL, name TEXT NOT NULL)"
+        )
+        self.db.execute("CREATE INDEX names_block ON names (head, len)")
+        self.fresh_names: dict[tuple[str, int], dict[str, tuple[int, str]]] = {}
         # Bloom filter over every key in the file: 2**25 bits, 3 probes from the digest's bits
         # (1,000,000 keys: ~0.06 % of new keys asked of the file for nothing).
         self.bits = bytearray(BLOOM_BITS // 8)
@@ -89,6 +103,55 @@ class FileIndex:
                 bits[p >> 3] |= 1 << (p & 7)
         self.db.executemany("INSERT INTO seen (k, row, ref, new) VALUES (?, ?, ?, ?)", rows)
         self.fresh = {}
+        self.db.executemany(
+            "INSERT INTO names (head, len, k, row, name) VALUES (?, ?, ?, ?, ?)",
+            (
+                (head, length, key, row, name)
+                for (head, length), keys in self.fresh_names.items()
+                for key, (row, name) in keys.items()
+            ),
+        )
+        self.fresh_names = {}
+
+    def add_name(self, key: str, row: int, name: str) -> None:
+        """Remember a row's company key (and name as written) for `similar_name`; the first row
+        with a key is kept."""
+        if key and not company_numbers(key):
+            self.fresh_names.setdefault(company_block(key), {}).setdefault(key, (row, name))
+
+    def similar_name(self, key: str, threshold: float) -> tuple[int, str, int] | None:
+        """The earlier row (row, name, score) whose company key is most similar to `key` at
+        or above `threshold` (rapidfuzz ratio, as Lookups.fuzzy compares with the database),
+        among the keys of its blocks only; None when there is none. A key with digits in it
+        is matched exactly only: one digit more or less is another company or another
+        identifier ("公司1" / "公司10", time-based UUIDs used as names)."""
+        if not key or company_numbers(key):
+            return None
+        head, low, high = company_block_range(key)
+        # The block's keys as one string (split in C, not a Python loop per candidate: a block
+        # may hold thousands of keys). Keys are distinct: a row with a key seen before is an
+        # exact duplicate and never added.
+        (joined,) = self.db.execute(
+            "SELECT group_concat(k, char(31)) FROM names WHERE head = ? AND len BETWEEN ? AND ?",
+            (head, low, high),
+        ).fetchone()
+        keys = joined.split("\x1f") if joined else []
+        fresh = [self.fresh_names.get((head, length)) for length in range(low, high + 1)]
+        for block in fresh:
+            if block:
+                keys.extend(block)
+        best = process.extractOne(
+            key, keys, scorer=fuzz.ratio, score_cutoff=threshold, processor=None
+        )
+        if best is None or best[0] == key:
+            return None
+        found = self.fresh_names.get(company_block(best[0]), {}).get(best[0])
+        if found is None:
+            found = self.db.execute(
+                "SELECT row, name FROM names WHERE head = ? AND len = ? AND k = ?",
+                (*company_block(best[0]), best[0]),
+            ).fetchone()
+        return found[0], found[1], int(best[1])
 
     def close(self) -> None:
         self.db.close()
