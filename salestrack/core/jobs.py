@@ -36,18 +36,22 @@ def daily_at(value: str, *, setting: str = "time") -> Callable[[datetime], bool]
     return crontab(minute=str(minute), hour=str(hour))
 
 
-def nightly_task(*, at: str, setting: str, retry_delay: int = 300):
-    """Schedule the decorated function daily at `at` (see daily_at) as a Huey periodic task.
+def locked_periodic_task(
+    validate: Callable[[datetime], bool], *, name: str = "", retry_delay: int = 300
+):
+    """Schedule the decorated function as a Huey periodic task run when `validate(now)` is true.
 
     Failures are retried RETRIES times with back-off: `retry_delay` seconds, then twice and four
     times as long; a job that still fails is recorded for admins (salestrack.jobs). The run holds
-    a lock named after the function: a second run that starts meanwhile (another consumer's
-    scheduler, a manual call) logs that and does nothing, so the job must be safe to repeat.
-    The wrapper gets `.lock` (a huey TaskLock; `run_huey --flush-locks` clears it after a crash).
+    a lock named `name` (default: the function's): a second run that starts meanwhile (another
+    consumer's scheduler, a manual call) logs that and does nothing, so the job must be safe to
+    repeat. The task gets `.lock` (a huey TaskLock; `run_huey --flush-locks` clears it after a
+    crash).
     """
 
     def decorator(fn):
-        lock = HUEY.lock_task(fn.__name__)
+        task_name = name or fn.__name__
+        lock = HUEY.lock_task(task_name)
 
         @wraps(fn)
         def run():
@@ -55,19 +59,22 @@ def nightly_task(*, at: str, setting: str, retry_delay: int = 300):
                 with lock:
                     return fn()
             except TaskLockedException:
-                logger.info("%s: already running elsewhere, skipped", fn.__name__)
+                logger.info("%s: already running elsewhere, skipped", task_name)
                 return None
 
+        run.__name__ = task_name
         task = db_periodic_task(
-            daily_at(at, setting=setting),
-            retries=RETRIES,
-            retry_delay=retry_delay,
-            retry_backoff=BACKOFF,
+            validate, retries=RETRIES, retry_delay=retry_delay, retry_backoff=BACKOFF
         )(run)
         task.lock = lock
         return task
 
     return decorator
+
+
+def nightly_task(*, at: str, setting: str, retry_delay: int = 300):
+    """Daily at `at` (see daily_at) as a locked_periodic_task."""
+    return locked_periodic_task(daily_at(at, setting=setting), retry_delay=retry_delay)
 
 
 @HUEY.on_shutdown()

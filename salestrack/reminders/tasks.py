@@ -3,14 +3,10 @@ run) never run it at the same time; each service also de-duplicates what it send
 that repeats (a retry after a crash, a second consumer after the lock expired) sends nothing
 twice."""
 
-from functools import wraps
-
 from django.conf import settings
 from huey import crontab
-from huey.contrib.djhuey import HUEY, db_periodic_task
-from huey.exceptions import TaskLockedException
 
-from salestrack.core.jobs import RETRIES, daily_at, logger, nightly_task
+from salestrack.core.jobs import daily_at, locked_periodic_task, logger, nightly_task
 from salestrack.reminders.services import (
     daily_update_send,
     followup_reminders_send,
@@ -22,28 +18,9 @@ from salestrack.reminders.services import (
 daily_at(settings.SALESTRACK_FOLLOWUP_REMINDER_AT, setting="SALESTRACK_FOLLOWUP_REMINDER_AT")
 
 
-def periodic_locked(*, minutes: int, retry_delay: int = 60):
-    """Every `minutes` minutes as a Huey periodic task, under a lock (see core.jobs)."""
-
-    def decorator(fn):
-        lock = HUEY.lock_task(fn.__name__)
-
-        @wraps(fn)
-        def run():
-            try:
-                with lock:
-                    return fn()
-            except TaskLockedException:
-                logger.info("%s: already running elsewhere, skipped", fn.__name__)
-                return None
-
-        task = db_periodic_task(
-            crontab(minute=f"*/{minutes}"), retries=RETRIES, retry_delay=retry_delay
-        )(run)
-        task.lock = lock
-        return task
-
-    return decorator
+def periodic_locked(*, minutes: int):
+    """Every `minutes` minutes, locked and retried (core.jobs.locked_periodic_task)."""
+    return locked_periodic_task(crontab(minute=f"*/{minutes}"), retry_delay=60)
 
 
 @periodic_locked(minutes=15)

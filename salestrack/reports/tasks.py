@@ -9,10 +9,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
-from huey.contrib.djhuey import HUEY, db_periodic_task
-from huey.exceptions import TaskLockedException
 
-from salestrack.core.jobs import RETRIES, daily_at, logger
+from salestrack.core.jobs import daily_at, locked_periodic_task, logger
 from salestrack.goals.periods import is_working_day
 from salestrack.goals.selectors import calendar_overrides
 from salestrack.reports.periods import DAILY, MONTHLY, WEEKLY, last_complete
@@ -26,21 +24,8 @@ def _on(day_test: Callable[[datetime], bool], at: str, setting: str):
 
 def _scheduled(validate: Callable[[datetime], bool]):
     def decorator(fn):
-        name = f"{fn.__name__}_task"
-        lock = HUEY.lock_task(name)
-
-        def run():
-            try:
-                with lock:
-                    return fn()
-            except TaskLockedException:
-                logger.info("%s: already running elsewhere, skipped", name)
-                return None
-
-        run.__name__ = name
-        run.__doc__ = fn.__doc__
-        task = db_periodic_task(validate, retries=RETRIES, retry_delay=300)(run)
-        task.lock = lock
+        task = locked_periodic_task(validate, name=f"{fn.__name__}_task")(fn)
+        task.__doc__ = fn.__doc__
         return task
 
     return decorator
