@@ -55,7 +55,6 @@ from salestrack.datasets.services import (
     chunks,
     day_moment,
     deal_history_replace,
-    default_pipeline_as,
     import_commit_batch,
     import_preview_file,
     refuse_unexpected,
@@ -242,32 +241,34 @@ def load(*, path: Path, actor: User) -> LoadReport:
     products = products_get_or_create(rows=tables["products.csv"], report=report)
     pipeline = next(iter(stages.values())).pipeline
 
-    with default_pipeline_as(pipeline):
-        accounts = import_preview_file(
-            actor=actor,
-            record_type="customers",
-            source=folder / "accounts.csv",
-            name="accounts.csv",
-            options={"columns": _columns(folder / "accounts.csv", ACCOUNT_COLUMNS)},
-        )
-        refuse_unexpected(accounts, allowed_errors=set())
-        import_commit_batch(batch=accounts, actor=actor)
-        report.batches.append(accounts.pk)
-        report.created["customers"] = accounts.created_count
+    accounts = import_preview_file(
+        actor=actor,
+        record_type="customers",
+        source=folder / "accounts.csv",
+        name="accounts.csv",
+        options={"columns": _columns(folder / "accounts.csv", ACCOUNT_COLUMNS)},
+    )
+    refuse_unexpected(accounts, allowed_errors=set())
+    import_commit_batch(batch=accounts, actor=actor)
+    report.batches.append(accounts.pk)
+    report.created["customers"] = accounts.created_count
 
-        # Rows are numbered as the import numbers them: the header is row 1.
-        no_account = {n for n, row in enumerate(pipeline_rows, start=2) if not row["account"]}
-        deals_batch = import_preview_file(
-            actor=actor,
-            record_type="deals",
-            source=folder / "sales_pipeline.csv",
-            name="sales_pipeline.csv",
-            options={"columns": _columns(folder / "sales_pipeline.csv", DEAL_COLUMNS)},
-        )
-        refuse_unexpected(deals_batch, allowed_errors=no_account)
-        reasons = Counter(deals_batch.result["errors"].values())
-        deal_ids = import_commit_batch(batch=deals_batch, actor=actor)
-        report.batches.append(deals_batch.pk)
+    # Rows are numbered as the import numbers them: the header is row 1.
+    no_account = {n for n, row in enumerate(pipeline_rows, start=2) if not row["account"]}
+    deals_batch = import_preview_file(
+        actor=actor,
+        record_type="deals",
+        source=folder / "sales_pipeline.csv",
+        name="sales_pipeline.csv",
+        options={
+            "columns": _columns(folder / "sales_pipeline.csv", DEAL_COLUMNS),
+            "pipeline": pipeline.pk,
+        },
+    )
+    refuse_unexpected(deals_batch, allowed_errors=no_account)
+    reasons = Counter(deals_batch.result["errors"].values())
+    deal_ids = import_commit_batch(batch=deals_batch, actor=actor)
+    report.batches.append(deals_batch.pk)
     report.created["deals"] = len(deal_ids)
     if no_account:
         by_stage = Counter(pipeline_rows[n - 2]["deal_stage"] for n in no_account)

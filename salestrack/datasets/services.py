@@ -11,7 +11,6 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as clock
@@ -33,7 +32,7 @@ from salestrack.deals.services import reached_stage_after
 from salestrack.deals.stalls import stalls_at_for
 from salestrack.imports import services as imports
 from salestrack.imports.models import ImportBatch
-from salestrack.pipeline.models import Pipeline, Stage
+from salestrack.pipeline.models import Stage
 
 IN_CHUNKS = 500  # ids per `pk__in` (SQLite's variable limit)
 NOON = clock(12)  # a day of the files becomes noon local time: never a day off in any zone
@@ -80,23 +79,6 @@ def dataset_loaded(*, dataset: str) -> DatasetLoad | None:
         if not load.batches or live.exists():
             return load
     return None
-
-
-@contextmanager
-def default_pipeline_as(pipeline: Pipeline) -> Iterator[None]:
-    """The import engine reads stages from the default pipeline: `pipeline` is the default
-    for the duration of the block. Only inside the load's transaction, and set back before it
-    commits, so no other session ever sees the switch."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("default_pipeline_as needs the load's transaction")
-    previous = list(Pipeline.objects.filter(is_default=True).values_list("pk", flat=True))
-    Pipeline.objects.filter(pk__in=previous).update(is_default=False)
-    Pipeline.objects.filter(pk=pipeline.pk).update(is_default=True)
-    try:
-        yield
-    finally:
-        Pipeline.objects.filter(pk=pipeline.pk).update(is_default=False)
-        Pipeline.objects.filter(pk__in=previous).update(is_default=True)
 
 
 def import_preview_file(

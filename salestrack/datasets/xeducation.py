@@ -42,7 +42,6 @@ from salestrack.datasets.services import (
     chunks,
     created_ids,
     deal_history_replace,
-    default_pipeline_as,
     import_commit_batch,
     import_preview_file,
     refuse_unexpected,
@@ -188,16 +187,15 @@ def load(*, path: Path, actor: User) -> LoadReport:
     with tempfile.TemporaryDirectory() as folder:
         prepared = Path(folder) / "leads-prepared.csv"
         channels = _prepare(rows, prepared, report)
-        with default_pipeline_as(pipeline):
-            batch = import_preview_file(
-                actor=actor,
-                record_type="deals",
-                source=prepared,
-                name="Leads.csv (prepared)",
-                options={"columns": PREPARED_COLUMNS},
-            )
-            refuse_unexpected(batch, allowed_errors=set())
-            deal_ids = import_commit_batch(batch=batch, actor=actor)
+        batch = import_preview_file(
+            actor=actor,
+            record_type="deals",
+            source=prepared,
+            name="Leads.csv (prepared)",
+            options={"columns": PREPARED_COLUMNS, "pipeline": pipeline.pk},
+        )
+        refuse_unexpected(batch, allowed_errors=set())
+        deal_ids = import_commit_batch(batch=batch, actor=actor)
     report.batches.append(batch.pk)
     report.created["customers"] = len(created_ids(batch, "customer"))
     report.created["deals"] = len(deal_ids)

@@ -61,6 +61,12 @@ from salestrack.imports.followups import (
     write_followups,
 )
 from salestrack.imports.reading import iter_rows
+from salestrack.imports.stagemoves import (
+    check_stage_moves,
+    plan_stage_move,
+    record_stage_moves,
+    stage_move_values,
+)
 from salestrack.imports.state import (
     FileIndex,
     IdRuns,
@@ -69,7 +75,7 @@ from salestrack.imports.state import (
     file_stamp,
     plan_cache_open,
 )
-from salestrack.pipeline.models import Stage
+from salestrack.pipeline.models import Pipeline, Stage
 
 CHUNK = 1000
 HEAD_ROWS = 30  # rows searched for the header
@@ -84,7 +90,7 @@ CONTACT_FIELDS = {
     "email": "email",
     "wechat": "wechat",
 }
-DEAL_VALUE_FIELDS = ("amount", "expected_close_date", "next_step", "competitor")
+DEAL_VALUE_FIELDS = ("amount", "expected_close_date", "next_step", "competitor", "lost_reason")
 
 
 @dataclass
@@ -96,6 +102,7 @@ class Options:
     decisions: dict[str, str] = field(default_factory=dict)  # str(row number) -> decision
     exact: str = "skip"  # what happens to exact duplicates of existing records
     fuzzy: str = "ask"  # ... and to fuzzy ones ('ask': the user decides per row)
+    pipeline: int | None = None  # deals: the pipeline whose stages the file names; None: default
 
     @classmethod
     def from_dict(cls, data: dict) -> "Options":
@@ -232,10 +239,30 @@ def _choice_options(choices) -> dict[str, str]:
     return options
 
 
+def import_pipeline(pipeline_id: int | None) -> Pipeline:
+    """The active pipeline a deals file is read against: the chosen one, else the default."""
+    pipelines = Pipeline.objects.filter(is_active=True)
+    found = (
+        pipelines.filter(pk=pipeline_id) if pipeline_id else pipelines.filter(is_default=True)
+    ).first()
+    if found is None:
+        if pipeline_id:
+            raise ApplicationError(_("The chosen pipeline no longer exists or is archived."))
+        raise ApplicationError(_("There is no default pipeline."))
+    return found
+
+
 class Lookups:
     """Everything rows are compared with, loaded once per import (a few queries)."""
 
-    def __init__(self, *, actor: User, record_type: str, stage_map: dict[str, int]):
+    def __init__(
+        self,
+        *,
+        actor: User,
+        record_type: str,
+        stage_map: dict[str, int],
+        pipeline_id: int | None = None,
+    ):
         self.actor = actor
         self.perms = permissions_for(actor)
         self.threshold = settings.SALESTRACK_IMPORT_FUZZY_THRESHOLD
@@ -268,6 +295,8 @@ class Lookups:
                 self.emails.setdefault(email.lower(), customer_id)
         self.deals: dict[tuple[int, str], int] = {}
         self.writable_deals: set[int] = set()
+        self.deal_stages: dict[int, int] = {}  # deals: id -> current stage id
+        self._gated_stages: list[Stage] | None = None
         self.stages: dict[str, Stage] = {}
         self.stage_by_id: dict[int, Stage] = {}
         self.first_stage: Stage | None = None
@@ -282,14 +311,15 @@ class Lookups:
                 self.deals.setdefault((customer_id, cleaning.choice_key(title)), pk)
         if record_type == "deals":
             deals = scope_queryset(actor, Deal.objects.all())
-            for pk, customer_id, title in deals.values_list("pk", "customer_id", "title").iterator(
-                chunk_size=5000
-            ):
+            rows = deals.values_list("pk", "customer_id", "title", "stage_id")
+            for pk, customer_id, title, stage_id in rows.iterator(chunk_size=5000):
                 self.deals.setdefault((customer_id, cleaning.choice_key(title)), pk)
+                self.deal_stages[pk] = stage_id
             self.writable_deals = set(
                 scope_queryset(actor, Deal.objects.all(), write=True).values_list("pk", flat=True)
             )
-            stages = list(Stage.objects.filter(pipeline__is_default=True).order_by("position"))
+            self.pipeline = import_pipeline(pipeline_id)
+            stages = list(self.pipeline.stages.order_by("position"))
             for stage in stages:
                 self.stage_by_id[stage.pk] = stage
                 for label in (stage.name, stage.name_en):
@@ -312,6 +342,14 @@ class Lookups:
             "size": _choice_options(Customer.Size.choices),
             "kind": _choice_options(FollowUp.Kind.choices),
         }
+
+    def gated_stages(self) -> list[Stage]:
+        """The pipeline's stages with their exit criteria (loaded when a row first moves)."""
+        if self._gated_stages is None:
+            self._gated_stages = list(
+                self.pipeline.stages.order_by("position").prefetch_related("requirements")
+            )
+        return self._gated_stages
 
     def fuzzy(self, key: str) -> tuple[int, str, int] | None:
         """The most similar existing company (id, name, score) at or above the threshold."""
@@ -341,7 +379,12 @@ class Importer:
         self.options = options
         self.specs = fields_for(record_type)
         self.perms = permissions_for(actor)
-        self.lookups = Lookups(actor=actor, record_type=record_type, stage_map=options.stage_map)
+        self.lookups = Lookups(
+            actor=actor,
+            record_type=record_type,
+            stage_map=options.stage_map,
+            pipeline_id=options.pipeline,
+        )
         # Seen earlier in the file, by digest (see FileIndex): company key ("c"), phone ("p"),
         # e-mail ("e"), deal ("d"), contact of a customer ("m"), follow-up ("f") -> row; the
         # customers the file creates or reuses ("fc") -> row, id, whether the file creates it.
@@ -408,6 +451,9 @@ class Importer:
                     writer.chunk([self._to_cache(plan) for plan in plans])
                 for plan in plans:
                     self._plan_cleaned(plan)
+                if self.record_type == "deals":
+                    check_stage_moves(self, plans)
+                for plan in plans:
                     self._tally(plan)
                 if commit:
                     self.write([p for p in plans if p.action in ("create", "update")])
@@ -492,6 +538,7 @@ class Importer:
             "header_row": report.header_row if resolved else options.header_row,
             "columns": report.columns if resolved else options.columns,
             "stage_map": {str(k): int(v) for k, v in (options.stage_map or {}).items() if v},
+            "pipeline": options.pipeline,
         }
 
     def _to_cache(self, plan: RowPlan) -> list:
@@ -902,7 +949,13 @@ class Importer:
                     return
         stage = values.get("stage") or self.lookups.first_stage
         if stage is None:
-            plan.errors.append(("", _("The default pipeline has no open stage.")))
+            plan.errors.append(
+                (
+                    "",
+                    _("The pipeline %(name)s has no open stage.")
+                    % {"name": self.lookups.pipeline.label},
+                )
+            )
             return
         plan.deal = {
             "title": values["title"],
@@ -918,14 +971,13 @@ class Importer:
             return
         fields = [*DEAL_VALUE_FIELDS, "owner"]
         editable = set(self.perms.editable("deal", fields))
-        plan.deal_update = (
-            pk,
-            {
-                name: plan.values[name]
-                for name in fields
-                if name in plan.values and name in editable
-            },
-        )
+        data = {
+            name: plan.values[name] for name in fields if name in plan.values and name in editable
+        }
+        plan_stage_move(self, plan, pk, data)
+        if plan.errors:
+            return
+        plan.deal_update = (pk, data)
         plan.action = "update"
         plan.note = _("updates the existing deal")
 
@@ -1079,10 +1131,15 @@ class Importer:
         )
         changed: dict[int, Deal] = {}
         fields: set[str] = set()
+        moves: list[tuple[int, int, Stage]] = []
         for p in plans:
             pk, data = p.deal_update
             deal = by_pk[pk]
             data = dict(data)
+            stage = data.pop("stage", None)
+            if stage is not None and stage.pk != deal.stage_id:
+                moves.append((pk, deal.stage_id, stage))
+                data.update(stage_move_values(deal, stage, self.lookups.stage_by_id, now))
             if "owner" in data:
                 owner = data.pop("owner")
                 data["owner_id"], data["team_id"] = owner.pk, owner.team_id
@@ -1101,6 +1158,7 @@ class Importer:
             Deal.objects.bulk_update(
                 list(changed.values()), [*fields, "version", "updated_at"], batch_size=500
             )
+        record_stage_moves(self, moves, now)
 
 
 def _filled(row: list) -> bool:

@@ -122,6 +122,13 @@ DEAL_ONLY_FIELDS = (
     FieldSpec(
         "competitor", _("Competitor"), "text", _words("竞争对手 竞品 competitor"), max_length=120
     ),
+    FieldSpec(
+        "lost_reason",
+        _("Lost reason"),
+        "text",
+        _words("输单原因 丢单原因 失单原因 lostreason"),
+        max_length=300,
+    ),
 )
 
 _BY_NAME = {spec.name: spec for spec in CUSTOMER_FIELDS + DEAL_ONLY_FIELDS}

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from salestrack.imports.engine import DECISIONS
 from salestrack.imports.fields import RECORD_TYPES
 from salestrack.imports.models import ImportBatch, RecordType
-from salestrack.pipeline.models import Stage
+from salestrack.pipeline.models import Pipeline
 
 DECISION_CHOICES = [
     ("skip", _("Skip")),
@@ -49,7 +49,7 @@ class OptionsForm(forms.Form):
                 label=header or f"#{i + 1}", choices=field_choices, required=False
             )
             self.column_names.append(name)
-        stages = Stage.objects.filter(pipeline__is_default=True).order_by("position")
+        stages = self._pipeline_stages(options.get("pipeline"))
         stage_choices = [("", _("— choose —"))] + [(s.pk, s.label) for s in stages]
         self.stage_names = []
         for i, raw in enumerate(sorted(result.get("unknown_stages", {}))):
@@ -79,10 +79,27 @@ class OptionsForm(forms.Form):
                     "header_row": options.get("header_row"),
                     "exact": options.get("exact", "skip"),
                     "fuzzy": options.get("fuzzy", "ask"),
+                    "pipeline": options.get("pipeline"),
                     **{f"col_{i}": f for i, f in enumerate(options.get("columns") or [])},
                     **{f"decision_{row}": d for row, d in (options.get("decisions") or {}).items()},
                 }
             )
+
+    def _pipeline_stages(self, chosen: int | None):
+        """Deals: a pipeline choice when there are several; the stages unknown names map to."""
+        pipelines = list(Pipeline.objects.filter(is_active=True))
+        if self.batch.record_type == RecordType.DEALS and len(pipelines) > 1:
+            self.fields["pipeline"] = forms.TypedChoiceField(
+                label=_("Pipeline"),
+                choices=[(p.pk, p.label) for p in pipelines],
+                coerce=int,
+                required=False,
+                empty_value=None,
+                help_text=_("The stages named in the file are this pipeline's."),
+            )
+        pipeline = next((p for p in pipelines if p.pk == chosen), None)
+        pipeline = pipeline or next((p for p in pipelines if p.is_default), None)
+        return pipeline.stages.order_by("position") if pipeline else []
 
     def columns(self):
         return [self[name] for name in self.column_names]
@@ -112,6 +129,7 @@ class OptionsForm(forms.Form):
             "stage_map": stage_map,
             "exact": data["exact"],
             "fuzzy": data["fuzzy"],
+            "pipeline": data.get("pipeline") or previous.get("pipeline"),
             "decisions": {
                 name.removeprefix("decision_"): data[name]
                 for name in self.decision_names

@@ -36,6 +36,7 @@ from salestrack.imports.fields import header_norm
 from salestrack.imports.followups import undo_followups
 from salestrack.imports.models import ImportBatch, RecordType, SavedMapping
 from salestrack.imports.reading import SUFFIXES, check_readable, count_rows
+from salestrack.imports.stagemoves import undo_stage_moves
 from salestrack.imports.state import IdRuns, id_chunks, id_count, iter_ids
 from salestrack.imports.writers import error_report_xlsx
 
@@ -367,6 +368,7 @@ def import_undo(*, batch: ImportBatch, actor: User) -> ImportBatch:
     now = timezone.now()
     created, updated = batch.undo.get("created", {}), batch.undo.get("updated", {})
     undo_followups(batch.undo)  # not soft-deletable: removed
+    undo_stage_moves(batch.undo)
     for kind in ("deal", "contact", "customer"):
         for ids in _chunks(created.get(kind, [])):
             MODELS[kind].all_objects.filter(pk__in=ids).update(

@@ -2,7 +2,7 @@
 
     manage.py import_records ledger.xlsx --type customers --as admin [--mapping NAME]
         [--sheet NAME] [--header-row N] [--exact skip|update|create]
-        [--fuzzy skip|update|create] [--commit]
+        [--fuzzy skip|update|create] [--pipeline NAME] [--commit]
 
 Prints one line per row that is not a plain create (row number, what happens, why), then the
 counts. Rows similar to an existing record need --fuzzy when committing.
@@ -19,6 +19,7 @@ from salestrack.core.exceptions import ApplicationError
 from salestrack.imports import services
 from salestrack.imports.engine import DECISIONS
 from salestrack.imports.models import ImportBatch, RecordType, SavedMapping
+from salestrack.pipeline.models import Pipeline
 
 
 class Command(BaseCommand):
@@ -35,6 +36,9 @@ class Command(BaseCommand):
         parser.add_argument("--header-row", type=int)
         parser.add_argument("--exact", choices=DECISIONS, default="skip")
         parser.add_argument("--fuzzy", choices=("ask", *DECISIONS), default="ask")
+        parser.add_argument(
+            "--pipeline", help="deals: the pipeline (name or id) whose stages the file names"
+        )
         parser.add_argument("--commit", action="store_true", help="write (otherwise a dry run)")
 
     def handle(self, *args, **opts):
@@ -51,6 +55,7 @@ class Command(BaseCommand):
                 "header_row": opts["header_row"],
                 "exact": opts["exact"],
                 "fuzzy": opts["fuzzy"],
+                "pipeline": self._pipeline(opts["pipeline"]),
             }
             services.import_preview(batch=batch, options=options)
             if opts["mapping"]:
@@ -77,6 +82,18 @@ class Command(BaseCommand):
                 f"{batch.error_count} rows with errors left out."
             )
         )
+
+    @staticmethod
+    def _pipeline(name: str | None) -> int | None:
+        if not name:
+            return None
+        active = Pipeline.objects.filter(is_active=True)
+        by_name = Q(name=name) | Q(name_en__iexact=name)
+        found = active.filter(by_name | (Q(pk=name) if name.isdigit() else Q())).first()
+        if found is None:
+            choices = ", ".join(active.values_list("name", flat=True))
+            raise CommandError(f"No active pipeline {name!r} (active: {choices})")
+        return found.pk
 
     def _actor(self, username: str | None) -> User:
         qs = User.objects.filter(is_active=True)
