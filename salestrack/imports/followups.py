@@ -22,7 +22,8 @@ from salestrack.imports.fastinsert import insert_rows
 from salestrack.imports.state import digest, id_chunks
 
 if TYPE_CHECKING:
-    from salestrack.imports.engine import Importer, RowPlan
+    from salestrack.imports.engine import Importer
+    from salestrack.imports.plans import RowPlan
 
 IN_CHUNKS = 500
 

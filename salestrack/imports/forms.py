@@ -1,9 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from salestrack.imports.engine import DECISIONS
 from salestrack.imports.fields import RECORD_TYPES
 from salestrack.imports.models import ImportBatch, RecordType
+from salestrack.imports.plans import DECISIONS
 from salestrack.pipeline.models import Pipeline
 
 DECISION_CHOICES = [

@@ -31,10 +31,11 @@ from salestrack.core.exceptions import ApplicationError
 from salestrack.customers.models import Contact, Customer
 from salestrack.customers.services import customer_refresh_search_key
 from salestrack.deals.models import Deal
-from salestrack.imports.engine import Options, Report, run_import
+from salestrack.imports.engine import run_import
 from salestrack.imports.fields import header_norm
 from salestrack.imports.followups import undo_followups
 from salestrack.imports.models import ImportBatch, RecordType, SavedMapping
+from salestrack.imports.plans import Options, Report
 from salestrack.imports.reading import SUFFIXES, check_readable, count_rows
 from salestrack.imports.stagemoves import undo_stage_moves
 from salestrack.imports.state import IdRuns, id_chunks, id_count, iter_ids

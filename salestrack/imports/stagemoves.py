@@ -21,7 +21,8 @@ from salestrack.imports.fastinsert import insert_rows
 from salestrack.pipeline.models import Stage, StageRequirement
 
 if TYPE_CHECKING:
-    from salestrack.imports.engine import Importer, RowPlan
+    from salestrack.imports.engine import Importer
+    from salestrack.imports.plans import RowPlan
 
 
 def plan_stage_move(importer: "Importer", plan: "RowPlan", pk: int, data: dict) -> None:

@@ -5,8 +5,8 @@ import pytest
 
 from salestrack.core.text import pinyin_search_key as core_key
 from salestrack.imports import cleaning
-from salestrack.imports.engine import pinyin_search_key
 from salestrack.imports.fields import detect_header, guess_mapping, header_norm, header_unit
+from salestrack.imports.searchkeys import pinyin_search_key
 
 
 @pytest.mark.parametrize(

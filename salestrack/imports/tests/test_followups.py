@@ -9,7 +9,8 @@ from salestrack.activities.tests.factories import FollowUpFactory
 from salestrack.customers.tests.factories import CustomerFactory
 from salestrack.deals.tests.factories import DealFactory
 from salestrack.imports import services
-from salestrack.imports.engine import Options, run_import
+from salestrack.imports.engine import run_import
+from salestrack.imports.plans import Options
 from salestrack.imports.tests.conftest import write_xlsx
 
 HEADER = ["客户名称", "商机", "跟进方式", "跟进时间", "跟进内容", "客户原话", "下次跟进日期"]

@@ -5,7 +5,8 @@ from openpyxl import Workbook
 
 from salestrack.customers.models import Customer
 from salestrack.customers.tests.factories import ContactFactory, CustomerFactory
-from salestrack.imports.engine import Options, run_import
+from salestrack.imports.engine import run_import
+from salestrack.imports.plans import Options
 from salestrack.imports.tests.conftest import write_csv
 
 

@@ -17,8 +17,8 @@ from django.db.models import Q
 from salestrack.accounts.models import User
 from salestrack.core.exceptions import ApplicationError
 from salestrack.imports import services
-from salestrack.imports.engine import DECISIONS
 from salestrack.imports.models import ImportBatch, RecordType, SavedMapping
+from salestrack.imports.plans import DECISIONS
 from salestrack.pipeline.models import Pipeline
 
 
