@@ -15,6 +15,7 @@ from typing import Any
 from django.db import connection, models
 
 MAX_PARAMS = 30_000  # per statement; under SQLite's default limit (32,766)
+UNNEST_ROWS = 2_000  # rows per statement on PostgreSQL (one array parameter per column)
 _PASS = (
     models.CharField,
     models.TextField,
@@ -65,6 +66,8 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], *, now: d
     per_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     batch = max(1, min(1000, MAX_PARAMS // len(fields)))
     ids: list = []
+    if _unnest_ok(fields):
+        return _insert_unnest(meta, fields, rows, [names, defaults, adapters])
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
@@ -78,5 +81,44 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], *, now: d
                 f"{', '.join([per_row] * len(chunk))} RETURNING {quote(meta.pk.column)}"
             )
             cursor.execute(sql, params)
+            ids.extend(pk for (pk,) in cursor.fetchall())
+    return ids
+
+
+def _unnest_ok(fields: list[models.Field]) -> bool:
+    """PostgreSQL, and columns Django itself would insert through UNNEST (bulk_create's test)."""
+    if connection.vendor != "postgresql":
+        return False
+    return not any(
+        hasattr(f, "get_placeholder")
+        or (f.target_field if f.is_relation else f).get_internal_type() not in connection.data_types
+        for f in fields
+    )
+
+
+def _insert_unnest(meta, fields: list[models.Field], rows: list[dict], how: list) -> list:
+    """INSERT … SELECT * FROM UNNEST(one array per column) RETURNING id, as Django's
+    bulk_create does on PostgreSQL: a short statement whatever the number of rows. (A VALUES
+    list of 30,000 placeholders is split by psycopg's query parser on every call — a third
+    of the import's CPU time on PostgreSQL before this.)"""
+    names, defaults, adapters = how
+    quote = connection.ops.quote_name
+    # no length in the array types (varchar[], not varchar(200)[]): as Django does
+    casts = ", ".join(f"(%s)::{f.db_type(connection).split('(')[0]}[]" for f in fields)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"SELECT * FROM UNNEST({casts}) RETURNING {quote(meta.pk.column)}"
+    )
+    ids: list = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), UNNEST_ROWS):
+            columns: list[list] = [[] for _ in fields]
+            for row in rows[start : start + UNNEST_ROWS]:
+                for column, name, default, adapt in zip(
+                    columns, names, defaults, adapters, strict=True
+                ):
+                    value = row.get(name, default)
+                    column.append(value if adapt is None or value is None else adapt(value))
+            cursor.execute(sql, columns)
             ids.extend(pk for (pk,) in cursor.fetchall())
     return ids
