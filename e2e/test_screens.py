@@ -26,6 +26,7 @@ from salestrack.goals.models import Goal
 from salestrack.goals.periods import period_bounds
 from salestrack.goals.selectors import calendar_overrides
 from salestrack.goals.services import goal_plan_save
+from salestrack.pipeline.services import pipeline_create
 from salestrack.pool.services import pool_release
 from salestrack.risks.services import risk_flag_raise
 from salestrack.tiers.services import tier_proposals_generate
@@ -555,6 +556,20 @@ def test_every_screen(new_page, personas, stages, lang, device, settings, tmp_pa
     page.locator("form[action$='/imports/new/'] button").click()
     page.wait_for_url(re.compile(r"/imports/\d+/$"))
     screens.check("import-preview")
+    # A deals ledger while there are two pipelines: the preview asks which one the stages are of.
+    pipeline_create(name="项目制销售", name_en="Project sales")
+    page.goto("/imports/")
+    deals_ledger = tmp_path / "商机台账.csv"
+    deals_ledger.write_text(
+        "客户名称,商机名称,阶段,金额(万元)\n华信科技有限公司,MES 二期,商务谈判,35\n",
+        encoding="utf-8-sig",
+    )
+    page.locator("select[name=record_type]").select_option("deals")
+    page.locator("input[type=file]").set_input_files(deals_ledger)
+    page.locator("form[action$='/imports/new/'] button").click()
+    page.wait_for_url(re.compile(r"/imports/\d+/$"))
+    expect(page.locator("[data-pipeline] select option")).to_have_count(2)
+    screens.check("import-preview-deals")
     # Reports (the last complete week by default) and the calendar feed page with its address.
     screens.visit("/reports/", "reports")
     screens.visit("/calendar/", "calendar")
