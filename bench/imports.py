@@ -46,8 +46,10 @@ CPU, on PostgreSQL, is not in it).
 Output, one JSON line per case (bench/pages.py's fields plus cpu_ms, rows_per_s, peak_mb,
 base_mb):
 `salestrack-<fmt>` has baseline_ms = the django-import-export time of the same format and
-ratio = salestrack / baseline (< 0.1: at least 10× faster); `django-import-export-<fmt>` is
-its own baseline (ratio 1). `salestrack-<fmt>-tenth` imports the first N/10 rows, and
+ratio = salestrack / baseline (< 0.1: at least 10× faster), cpu_ratio the same by CPU time and
+peak_mb_ratio the peak memory of salestrack over django-import-export's;
+`django-import-export-<fmt>` is its own baseline (ratio 1). `salestrack-<fmt>-tenth` imports
+the first N/10 rows, and
 `memory-growth-<fmt>` sets the two salestrack peaks side by side (growth = import_mb at N over
 import_mb at N/10; 1.0 = flat, 10 = linear). Imports are long: --repeat defaults to 1 (the
 median is then the single run).
@@ -604,7 +606,9 @@ def measure(args, dbs: Databases, kind: str, path: Path, rows: int) -> dict:
     }
 
 
-def line(args, case: str, n: int, m: dict, baseline: float | None) -> dict:
+def line(
+    args, case: str, n: int, m: dict, baseline: float | None, theirs: dict | None = None
+) -> dict:
     row = {
         "bench": "imports",
         "case": case,
@@ -620,6 +624,9 @@ def line(args, case: str, n: int, m: dict, baseline: float | None) -> dict:
         "peak_mb": round(m["peak_mb"], 1),
         "base_mb": round(m["base_mb"], 1),
     }
+    if theirs:  # the same importers side by side: CPU time and peak memory, ours over theirs
+        row["cpu_ratio"] = round(m["cpu_ms"] / theirs["cpu_ms"], 3)
+        row["peak_mb_ratio"] = round(m["peak_mb"] / theirs["peak_mb"], 3)
     print(json.dumps(row, ensure_ascii=False), flush=True)
     return row
 
@@ -653,7 +660,7 @@ def main() -> None:
                 if args.only == "django-import-export":
                     continue
                 ours = measure(args, dbs, "salestrack", files[fmt], n)
-                line(args, f"salestrack-{fmt}", n, ours, theirs and theirs["median_ms"])
+                line(args, f"salestrack-{fmt}", n, ours, theirs and theirs["median_ms"], theirs)
                 if fmt in small:
                     low = measure(args, dbs, "salestrack", small[fmt], tenth)
                     line(args, f"salestrack-{fmt}-tenth", tenth, low, None)
