@@ -62,6 +62,7 @@ from salestrack.datasets.services import (
 )
 from salestrack.deals.models import Deal, DealLine, Product
 from salestrack.imports.cleaning import choice_key
+from salestrack.imports.services import batch_errors
 from salestrack.pipeline.models import Pipeline, Stage
 from salestrack.pipeline.services import pipeline_create, stage_save
 
@@ -266,7 +267,7 @@ def load(*, path: Path, actor: User) -> LoadReport:
         },
     )
     refuse_unexpected(deals_batch, allowed_errors=no_account)
-    reasons = Counter(deals_batch.result["errors"].values())
+    reasons = Counter(reason for _row, reason in batch_errors(batch=deals_batch))
     deal_ids = import_commit_batch(batch=deals_batch, actor=actor)
     report.batches.append(deals_batch.pk)
     report.created["deals"] = len(deal_ids)

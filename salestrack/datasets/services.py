@@ -131,7 +131,7 @@ def refuse_unexpected(batch: ImportBatch, allowed_errors: set[int]) -> None:
     (`allowed_errors`): anything else (a duplicate of an existing customer, a row needing a
     decision, an error of another row) stops the load, naming the rows."""
     result = batch.result
-    errors = {int(k): v for k, v in result.get("errors", {}).items()}
+    errors = dict(imports.batch_errors(batch=batch))
     unexpected = {row: reason for row, reason in errors.items() if row not in allowed_errors}
     missing = allowed_errors - set(errors)
     problems = [f"row {row}: {reason}" for row, reason in sorted(unexpected.items())[:10]]

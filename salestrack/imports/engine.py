@@ -42,7 +42,7 @@ from salestrack.imports.fields import (
 from salestrack.imports.followups import finish_followups
 from salestrack.imports.lookups import Lookups
 from salestrack.imports.planning import Planner
-from salestrack.imports.plans import Options, Report, RowPlan
+from salestrack.imports.plans import UNKNOWN_STAGES_KEPT, Options, Report, RowPlan
 from salestrack.imports.reading import iter_rows
 from salestrack.imports.stagemoves import check_stage_moves
 from salestrack.imports.state import (
@@ -96,10 +96,25 @@ class Importer(Planner, Writer):
         commit: bool,
         on_progress: Callable[[int], None] | None = None,
         cache: Path | str | None = None,
+        errors: Path | None = None,
     ):
         """Plan (and with `commit`, write) every row. `cache`: the preview writes its cleaned
         rows there; the commit reads them from there when they were cleaned from the same file
-        with the same options (otherwise it reads and cleans the file)."""
+        with the same options (otherwise it reads and cleans the file). `errors`: where every
+        row's errors go (the report keeps the first ERRORS_KEPT), replaced when the run ends."""
+        if errors is None:
+            return self._read(path, commit=commit, on_progress=on_progress, cache=cache)
+        partial = errors.with_name(errors.name + ".partial")
+        try:
+            with open(partial, "w", encoding="utf-8") as self.report.error_file:
+                report = self._read(path, commit=commit, on_progress=on_progress, cache=cache)
+            partial.replace(errors)
+            return report
+        finally:
+            self.report.error_file = None
+            partial.unlink(missing_ok=True)
+
+    def _read(self, path, *, commit: bool, on_progress, cache):
         cached = None
         if commit and cache is not None:
             cached = plan_cache_open(cache, self._cache_key(path, self.options))
@@ -312,7 +327,7 @@ class Importer(Planner, Writer):
         report.total += 1
         report.counts[plan.action] += 1
         if plan.errors:
-            report.errors[plan.number] = plan.error_text
+            report.add_error(plan.number, plan.error_text)
         if plan.match_id is not None or plan.match_row is not None:
             report.matches.append(plan.summary())
         if len(report.rows) < PREVIEW_ROWS:
@@ -370,7 +385,9 @@ class Importer(Planner, Writer):
                 return None
             stage = self.lookups.stages.get(cleaning.choice_key(raw))
             if stage is None:
-                self.report.unknown_stages.setdefault(raw, plan.number)
+                unknown = self.report.unknown_stages
+                if len(unknown) < UNKNOWN_STAGES_KEPT:
+                    unknown.setdefault(raw, plan.number)
                 raise cleaning.CellError(_("unknown stage"))
             return stage
         raise ValueError(kind)
@@ -398,8 +415,9 @@ def run_import(
     commit: bool = False,
     on_progress: Callable[[int], None] | None = None,
     cache: Path | str | None = None,
+    errors: Path | None = None,
 ) -> Report:
     """Plan every row of the file; with `commit`, also write (call inside one transaction).
     `cache`: where the preview keeps its cleaned rows for the commit (see Importer.read)."""
     importer = Importer(actor=actor, record_type=record_type, options=options)
-    return importer.read(path, commit=commit, on_progress=on_progress, cache=cache)
+    return importer.read(path, commit=commit, on_progress=on_progress, cache=cache, errors=errors)

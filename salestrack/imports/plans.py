@@ -1,10 +1,15 @@
 """What an import decides for each row (RowPlan), its options and its report."""
 
+import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 ACTIONS = ("create", "update", "skip", "ask", "error")
 DECISIONS = ("skip", "update", "create")
+# Error reasons kept on the report (and the batch): the rest only in the error file, so that a
+# file full of errors does not grow the import's memory or the batch row with it.
+ERRORS_KEPT = 1000
+UNKNOWN_STAGES_KEPT = 100  # distinct unknown stage names offered for mapping
 CUSTOMER_VALUE_FIELDS = ("industry", "region", "source", "size", "budget", "pain_points", "tier")
 CONTACT_FIELDS = {
     "contact_name": "name",
@@ -99,6 +104,16 @@ class Report:
     total: int = 0
     undo: dict = field(default_factory=dict)
     problem: str = ""  # what keeps the file from being imported at all (a missing column)
+    errors_truncated: bool = False  # more errors than ERRORS_KEPT: all are in the error file
+    error_file: IO[str] | None = field(default=None, repr=False)
+
+    def add_error(self, number: int, reason: str) -> None:
+        if len(self.errors) < ERRORS_KEPT:
+            self.errors[number] = reason
+        else:
+            self.errors_truncated = True
+        if self.error_file is not None:
+            self.error_file.write(json.dumps([number, reason], ensure_ascii=False) + "\n")
 
     def as_dict(self) -> dict:
         return {
@@ -112,4 +127,5 @@ class Report:
             "unknown_stages": self.unknown_stages,
             "total": self.total,
             "problem": self.problem,
+            "errors_truncated": self.errors_truncated,
         }

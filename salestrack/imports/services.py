@@ -9,9 +9,10 @@ the detailed history (every created id and the previous values of every updated 
 """
 
 import datetime
+import json
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,14 @@ def import_upload(*, actor: User, record_type: str, upload: UploadedFile) -> Imp
 
 def batch_discard(*, batch: ImportBatch) -> None:
     """Remove a batch that never got past its first check, with its stored files."""
-    for path in (Path(batch.file_path), plan_cache_path(batch), progress_path(batch)):
+    Path(batch.file_path).unlink(missing_ok=True)
+    batch_forget(batch=batch)
+
+
+def batch_forget(*, batch: ImportBatch) -> None:
+    """Remove a batch and the files the import made for it, not the file it read (a dry run
+    of import_records reads the administrator's own file)."""
+    for path in (plan_cache_path(batch), progress_path(batch), error_file_path(batch)):
         path.unlink(missing_ok=True)
     batch.delete()
 
@@ -166,6 +174,7 @@ def import_preview(*, batch: ImportBatch, options: dict[str, Any] | None = None)
             options=Options.from_dict(batch.options),
             on_progress=lambda done: progress.write_text(str(done)),
             cache=plan_cache_path(batch),
+            errors=error_file_path(batch),
         )
     except ApplicationError as exc:
         if batch.result.get("checking"):  # in the background: say why on the page
@@ -205,6 +214,24 @@ def progress_path(batch: ImportBatch) -> Path:
 def plan_cache_path(batch: ImportBatch) -> Path:
     """The preview's cleaned rows, read by the commit (imports.state.PlanCacheWriter)."""
     return import_dir() / f"batch-{batch.pk}.plans"
+
+
+def error_file_path(batch: ImportBatch) -> Path:
+    """Every row's errors of the last preview or commit, a JSON [row, reason] per line (the
+    batch keeps the first ERRORS_KEPT)."""
+    return import_dir() / f"batch-{batch.pk}.errors"
+
+
+def batch_errors(*, batch: ImportBatch) -> Iterator[tuple[int, str]]:
+    """All the rows with errors and their reasons, in row order."""
+    path = error_file_path(batch)
+    if batch.result.get("errors_truncated") and path.exists():
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                number, reason = json.loads(line)
+                yield int(number), reason
+        return
+    yield from sorted((int(k), v) for k, v in batch.result.get("errors", {}).items())
 
 
 def batch_progress(batch: ImportBatch) -> int:
@@ -272,6 +299,7 @@ def import_run(*, batch_id: int, on_progress=None) -> ImportBatch:
                 commit=True,
                 on_progress=report_progress,
                 cache=plan_cache_path(batch),
+                errors=error_file_path(batch),
             )
             _apply_report(batch, report)
             batch.undo = report.undo
@@ -461,7 +489,7 @@ def error_report(*, batch: ImportBatch) -> bytes:
         path=batch.file_path,
         sheet=batch.options.get("sheet", ""),
         header_row=batch.result.get("header_row") or 1,
-        errors={int(k): v for k, v in batch.result.get("errors", {}).items()},
+        errors=dict(batch_errors(batch=batch)),
     )
 
 

@@ -60,7 +60,7 @@ def upload(request):
 def _detail_context(batch: ImportBatch, form: OptionsForm | None = None) -> dict:
     sheets = sheet_names(batch.file_path) if batch.status == ImportBatch.Status.PREVIEW else []
     result = batch.result
-    errors = sorted(((int(k), v) for k, v in result.get("errors", {}).items()))
+    errors = sorted(((int(k), v) for k, v in result.get("errors", {}).items()))[:ERRORS_SHOWN]
     form = form or OptionsForm(batch=batch, sheets=sheets)
     decisions = {name: form[name] for name in form.decision_names}
     return {
@@ -71,8 +71,8 @@ def _detail_context(batch: ImportBatch, form: OptionsForm | None = None) -> dict
         "counts": result.get("counts", {}),
         "rows": result.get("rows", []),
         "matches": [(m, decisions.get(f"decision_{m['row']}")) for m in result.get("matches", [])],
-        "errors": errors[:ERRORS_SHOWN],
-        "more_errors": max(0, len(errors) - ERRORS_SHOWN),
+        "errors": errors,
+        "more_errors": max(0, result.get("counts", {}).get("error", 0) - len(errors)),
         "progress": services.batch_progress(batch),
     }
 

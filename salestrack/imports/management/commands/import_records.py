@@ -65,7 +65,7 @@ class Command(BaseCommand):
             self._report(batch)
             if not opts["commit"]:
                 self.stdout.write("Dry run: nothing was written (add --commit to import).")
-                batch.delete()
+                services.batch_forget(batch=batch)
                 return
             services.import_commit(batch=batch, actor=actor, background=False)
         except ApplicationError as exc:
@@ -128,7 +128,7 @@ class Command(BaseCommand):
             self.stdout.write(result["problem"])
         for raw, row in sorted(result.get("unknown_stages", {}).items()):
             self.stdout.write(f"Unknown stage {raw!r} (first in row {row})")
-        for row in _interesting(result):
+        for row in _interesting(batch):
             detail = row.get("errors") or row.get("note") or ""
             if row.get("match"):
                 detail = f"{detail} ({row['match']}, {row['score']})"
@@ -140,14 +140,13 @@ class Command(BaseCommand):
         )
 
 
-def _interesting(result: dict) -> list[dict]:
+def _interesting(batch: ImportBatch) -> list[dict]:
     """Every row that is not a plain create: errors (all of them) and matches."""
+    result = batch.result
     rows = {r["row"]: r for r in result.get("matches", [])}
     for r in result.get("rows", []):
         if r["action"] != "create":
             rows.setdefault(r["row"], r)
-    for number, reason in result.get("errors", {}).items():
-        rows.setdefault(
-            int(number), {"row": int(number), "action": "error", "name": "", "errors": reason}
-        )
+    for number, reason in services.batch_errors(batch=batch):
+        rows.setdefault(number, {"row": number, "action": "error", "name": "", "errors": reason})
     return [rows[k] for k in sorted(rows)]
