@@ -312,3 +312,7 @@ class Planner:
         plan.deal_update = (pk, data)
         plan.action = "update"
         plan.note = _("updates the existing deal")
+        if "stage" in data:
+            plan.note = _("updates the existing deal and moves it to %(stage)s") % {
+                "stage": data["stage"].label
+            }

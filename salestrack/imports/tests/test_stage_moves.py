@@ -34,6 +34,9 @@ def test_an_update_moves_the_deal_and_undo_puts_its_history_back(personas, tmp_p
     deal = deal_of(personas, stages["Lead"])
     batch = import_rows(personas, tmp_path, [["华信科技", "ERP", "需求确认", "约技术交流"]])
     assert batch.result["counts"]["update"] == 1, batch.result["errors"]
+    assert batch.result["rows"][0]["note"] == (
+        "updates the existing deal and moves it to Needs confirmed"
+    )
     services.import_commit(batch=batch, actor=personas.alice)
 
     deal.refresh_from_db()
