@@ -1,6 +1,7 @@
 """Sending the scheduled reports: each active rep gets their own report, each manager (a role
 whose deal scope is their team or its subtree) their team's, as a notification that links to
-the report in the app. Idempotent: the dedup key names the report and its period, so a second
+the report in the app, and each team's report to the team's group bots that subscribed to it.
+Idempotent: the dedup key names the report and its period, so a second
 run for the same period sends nothing (notifications.services.notify)."""
 
 import logging
@@ -70,6 +71,9 @@ def reports_send(*, kind: str, period_start: date, today: date | None = None) ->
                 event=report_event(kind),
                 recipients=[r.user],
                 params=report_params(report),
+                # a team's report also goes to the team's group bots subscribed to it (once,
+                # however many managers the team has: the bot's dedup key is the report's)
+                team_ids=[r.subject_obj.pk] if r.subject == TEAM else (),
                 dedup_key=report_dedup_key(kind, r.subject, r.subject_obj.pk, start),
             )
     return sent

@@ -4,9 +4,10 @@ from decimal import Decimal
 import time_machine
 from django.utils import translation
 
+from salestrack.bots.tests.factories import BotFactory
 from salestrack.goals.tests.factories import WorkCalendarDayFactory
 from salestrack.notifications.events import get_event_type, params_for_reader
-from salestrack.notifications.models import Notification
+from salestrack.notifications.models import Delivery, Notification
 from salestrack.reports import tasks
 from salestrack.reports.messages import render_report
 from salestrack.reports.selectors import report_url
@@ -46,6 +47,18 @@ def test_a_second_run_sends_nothing_twice(personas, week):
     assert report_weekly_send() == 4  # the Monday job: last complete week = 05-05
     assert report_weekly_send() == 0
     assert Notification.objects.count() == 4
+
+
+def test_a_teams_report_goes_to_the_teams_bots_that_subscribed_once(personas, week):
+    subscribed = BotFactory(team=personas.department, events=["report.weekly"])
+    BotFactory(team=personas.department, events=["deal.won"])  # not subscribed to reports
+    BotFactory(team=personas.team_a, events=["report.weekly"])  # no team report of team_a
+    reports_send(kind="weekly", period_start=WEEK)
+    reports_send(kind="weekly", period_start=WEEK)  # the job runs again: nothing twice
+    posts = Delivery.objects.filter(channel=Delivery.Channel.BOT)
+    assert [(d.bot_id, d.event) for d in posts] == [(subscribed.pk, "report.weekly")]
+    params = posts.get().params
+    assert (params["subject"], params["subject_id"]) == ("team", personas.department.pk)
 
 
 def test_recipients_follow_the_roles_deal_scope(personas):
