@@ -10,6 +10,7 @@ from salestrack.accounts.models import Team, User
 from salestrack.goals.decomposition import EQUAL, WEIGHT, WORKING_DAYS
 from salestrack.goals.models import Goal
 from salestrack.goals.periods import period_bounds
+from salestrack.goals.progress import Light
 from salestrack.goals.selectors import goal_can_set_company, goal_settable_teams
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -49,11 +50,28 @@ class PeriodPickerForm(forms.Form):
         required=False,
         choices=[("", _("All periods")), *Goal.PeriodKind.choices],
     )
+    team = forms.ModelChoiceField(
+        label=_("Team"), required=False, queryset=Team.objects.none(), empty_label=_("All teams")
+    )
+    light = forms.ChoiceField(
+        label=_("Light"), required=False, choices=[("", _("All lights")), *Light.choices]
+    )
+
+    def __init__(self, *args, teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if teams is not None:
+            self.fields["team"].queryset = teams
 
     def values(self) -> tuple[date, str]:
         if not self.is_valid():
             return timezone.localdate(), ""
         return self.cleaned_data["on"] or timezone.localdate(), self.cleaned_data["kind"]
+
+    def narrowing(self) -> dict:
+        """The team and light chosen (the goals list's filters)."""
+        if not self.is_valid():
+            return {"team": None, "light": ""}
+        return {"team": self.cleaned_data["team"], "light": self.cleaned_data["light"]}
 
 
 class PlanForm(SubjectMixin, forms.Form):

@@ -358,20 +358,45 @@ def goal_progress(
 
 
 def goal_list_for_user(
-    *, user: User, on: date, period_kind: str = ""
+    *,
+    user: User,
+    on: date,
+    period_kind: str = "",
+    team: Team | None = None,
+    light: str = "",
 ) -> dict[str, list[GoalProgress]]:
-    """The goals `user` may see whose period contains `on`, grouped company / team / rep."""
+    """The goals `user` may see whose period contains `on`, grouped company / team / rep;
+    `team`: only the goals of that team and its sub-teams and of their reps; `light`: only
+    the goals showing that light."""
     qs = goal_queryset(user=user).filter(start__lte=on, end__gte=on)
     if period_kind:
         qs = qs.filter(period_kind=period_kind)
+    if team is not None:
+        subtree = Team.objects.filter(path__startswith=team.path).values("pk")
+        qs = qs.filter(
+            Q(scope_kind=Goal.ScopeKind.TEAM, team__in=subtree)
+            | Q(scope_kind=Goal.ScopeKind.REP, user__team__in=subtree)
+        )
     goals = sorted(
         qs,
         key=lambda g: (KIND_ORDER[g.period_kind], g.subject_label, g.metric),
     )
     groups: dict[str, list[GoalProgress]] = {k: [] for k in Goal.ScopeKind.values}
     for row in goal_progress(user=user, goals=goals, on=on):
-        groups[row.goal.scope_kind].append(row)
+        if not light or row.light == light:
+            groups[row.goal.scope_kind].append(row)
     return groups
+
+
+def goal_filter_teams(*, user: User) -> QuerySet[Team]:
+    """The team filter's choices: the teams of the goals `user` may see (theirs, or their
+    reps') and the departments above them (a department's choice takes in its sub-teams)."""
+    visible = goal_queryset(user=user)
+    ids = visible.filter(scope_kind=Goal.ScopeKind.TEAM).values("team_id")
+    rep_teams = visible.filter(scope_kind=Goal.ScopeKind.REP).values("user__team_id")
+    paths = Team.objects.filter(Q(pk__in=ids) | Q(pk__in=rep_teams)).values_list("path", flat=True)
+    with_ancestors = {int(part) for path in paths for part in path.split("/") if part}
+    return Team.objects.filter(pk__in=with_ancestors)
 
 
 def goal_progress_for_user(*, user: User, on: date | None = None) -> list[GoalProgress]:

@@ -18,6 +18,7 @@ from salestrack.goals.selectors import (
     calendar_overrides,
     goal_can_manage,
     goal_can_set,
+    goal_filter_teams,
     goal_get_for_user,
     goal_list_for_user,
     goal_plan_reps,
@@ -56,9 +57,9 @@ def _require_setter(user) -> None:
 @login_required
 @require_GET
 def index(request):
-    picker = PeriodPickerForm(request.GET or None)
+    picker = PeriodPickerForm(request.GET or None, teams=goal_filter_teams(user=request.user))
     on, kind = picker.values()
-    groups = goal_list_for_user(user=request.user, on=on, period_kind=kind)
+    groups = goal_list_for_user(user=request.user, on=on, period_kind=kind, **picker.narrowing())
     context = {
         "picker": picker,
         "on": on,

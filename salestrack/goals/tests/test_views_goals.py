@@ -89,6 +89,31 @@ def test_it_picks_the_period(client, personas):
     assert client.get(INDEX, {"on": "not-a-date"}).status_code == 200
 
 
+def test_it_narrows_to_a_team_and_its_reps_and_to_a_light(client, personas):
+    company = GoalFactory(**MAY)
+    team_a = GoalFactory(scope_kind="team", team=personas.team_a, **MAY)
+    team_b = GoalFactory(scope_kind="team", team=personas.team_b, **MAY)
+    alice = GoalFactory(scope_kind="rep", user=personas.alice, target=Decimal(2200), **MAY)
+    charlie = GoalFactory(scope_kind="rep", user=personas.charlie, target=Decimal(1), **MAY)
+    DealFactory(owner=personas.charlie, amount=Decimal(500), status="won", closed_at=NOW)
+    client.force_login(personas.admin)
+    html = client.get(INDEX).content.decode()
+    assert goal_ids(html) == {company.pk, team_a.pk, team_b.pk, alice.pk, charlie.pk}
+    assert f'<option value="{personas.team_b.pk}">' in html
+    by_team = client.get(INDEX, {"team": personas.team_a.pk}).content.decode()
+    assert goal_ids(by_team) == {team_a.pk, alice.pk}
+    department = client.get(INDEX, {"team": personas.department.pk}).content.decode()
+    assert goal_ids(department) == {team_a.pk, team_b.pk, alice.pk, charlie.pk}
+    assert goal_ids(client.get(INDEX, {"light": "red"}).content.decode()) >= {alice.pk}
+    green = goal_ids(client.get(INDEX, {"light": "green"}).content.decode())
+    assert charlie.pk in green and alice.pk not in green
+    # a rep is offered only the teams of the goals they see
+    client.force_login(personas.alice)
+    html = client.get(INDEX).content.decode()
+    assert f'<option value="{personas.team_a.pk}">' in html
+    assert f'<option value="{personas.team_b.pk}">' not in html
+
+
 def test_it_answers_404_for_goals_out_of_scope(client, personas):
     charlies = GoalFactory(scope_kind="rep", user=personas.charlie, **MAY)
     team_b = GoalFactory(scope_kind="team", team=personas.team_b, **MAY)
