@@ -10,7 +10,7 @@ from salestrack.access.policy import permissions_for
 from salestrack.access.scope import scope_queryset, visible_users
 from salestrack.accounts.models import User
 from salestrack.audit.models import AuditEntry
-from salestrack.audit.services import audit_diff, audit_record
+from salestrack.audit.services import AuditItem, audit_diff, audit_record_many
 from salestrack.core.exceptions import ApplicationError
 
 BULK_LIMIT = 500
@@ -69,13 +69,17 @@ def audit_bulk_update(
     *, actor: User, object_type: str, rows: list[dict], after: dict, label: str
 ) -> None:
     """One UPDATE entry per changed record: {field: [before, after]} from `rows` to `after`."""
-    for row in rows:
-        audit_record(
-            actor=actor,
-            action=AuditEntry.Action.UPDATE,
-            object_type=object_type,
-            object_id=row["pk"],
-            object_label=str(row.get(label, "")),
-            changes=audit_diff({k: row[k] for k in after}, after),
-            extra={"event": "bulk"},
-        )
+    audit_record_many(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        items=[
+            AuditItem(
+                object_type=object_type,
+                object_id=row["pk"],
+                object_label=str(row.get(label, "")),
+                changes=audit_diff({k: row[k] for k in after}, after),
+                extra={"event": "bulk"},
+            )
+            for row in rows
+        ],
+    )

@@ -19,7 +19,13 @@ from salestrack.access.scope import with_field_policy
 from salestrack.accounts.models import User
 from salestrack.activities.models import FollowUp
 from salestrack.audit.models import AuditEntry
-from salestrack.audit.services import audit_diff, audit_record, audit_snapshot
+from salestrack.audit.services import (
+    AuditItem,
+    audit_diff,
+    audit_record,
+    audit_record_many,
+    audit_snapshot,
+)
 from salestrack.core.exceptions import ApplicationError, ConflictError
 from salestrack.customers.models import Customer
 from salestrack.deals.models import Deal
@@ -140,14 +146,18 @@ def _move(qs: QuerySet, *, expected: int, **values) -> None:
 
 def _audit_moved(rows: list[Model], *, actor: User, to_user: User, handover: HandOver) -> None:
     after = {"owner": to_user.pk, "team": to_user.team_id}
-    for row in rows:
-        audit_record(
-            actor=actor,
-            action=AuditEntry.Action.UPDATE,
-            obj=row,
-            changes=audit_diff({"owner": row.owner_id, "team": row.team_id}, after),
-            extra={"handover_id": handover.pk},
-        )
+    audit_record_many(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        items=[
+            AuditItem(
+                obj=row,
+                changes=audit_diff({"owner": row.owner_id, "team": row.team_id}, after),
+                extra={"handover_id": handover.pk},
+            )
+            for row in rows
+        ],
+    )
 
 
 @transaction.atomic

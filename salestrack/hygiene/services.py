@@ -23,7 +23,13 @@ from salestrack.access.scope import scope_queryset
 from salestrack.accounts.models import User
 from salestrack.activities.models import FollowUp
 from salestrack.audit.models import AuditEntry
-from salestrack.audit.services import audit_diff, audit_record, audit_snapshot
+from salestrack.audit.services import (
+    AuditItem,
+    audit_diff,
+    audit_record,
+    audit_record_many,
+    audit_snapshot,
+)
 from salestrack.cadence.models import PlannedFollowUp
 from salestrack.core.exceptions import ApplicationError, ConflictError
 from salestrack.customers.models import Contact, Customer
@@ -152,14 +158,18 @@ def customer_merge(
         changes={"deleted_at": [None, now], "merged_into": [None, keep.pk]},
         extra={"event": "merge", "merged_into": keep.pk, "merged_into_name": keep.name, **moved},
     )
-    for record in [*moved_contacts, *moved_deals]:
-        audit_record(
-            actor=actor,
-            action=AuditEntry.Action.UPDATE,
-            obj=record,
-            changes={"customer": [gone.pk, keep.pk]},
-            extra={"event": "merge", "customer_id": keep.pk, "merged_from": gone.pk},
-        )
+    audit_record_many(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        items=[
+            AuditItem(
+                obj=record,
+                changes={"customer": [gone.pk, keep.pk]},
+                extra={"event": "merge", "customer_id": keep.pk, "merged_from": gone.pk},
+            )
+            for record in [*moved_contacts, *moved_deals]
+        ],
+    )
     return keep
 
 

@@ -20,7 +20,7 @@ from salestrack.access.models import FieldLevel
 from salestrack.access.policy import permissions_for
 from salestrack.accounts.models import User
 from salestrack.audit.models import AuditEntry
-from salestrack.audit.services import audit_record, json_safe
+from salestrack.audit.services import AuditItem, audit_record, audit_record_many, json_safe
 from salestrack.core.exceptions import ApplicationError
 from salestrack.customers.models import Customer
 from salestrack.pool.models import PoolEvent
@@ -101,16 +101,20 @@ def _sweep_batch(rows: list[dict], *, at: datetime.datetime) -> int:
         )
         for r in rows
     )
-    for r in rows:
-        audit_record(
-            actor=None,
-            action=AuditEntry.Action.UPDATE,
-            object_type="customers.customer",
-            object_id=r["pk"],
-            object_label=r["name"],
-            changes={"in_pool_since": [None, json_safe(at)]},
-            extra={"pool": PoolEvent.Kind.EXPIRED},
-        )
+    audit_record_many(
+        actor=None,
+        action=AuditEntry.Action.UPDATE,
+        items=[
+            AuditItem(
+                object_type="customers.customer",
+                object_id=r["pk"],
+                object_label=r["name"],
+                changes={"in_pool_since": [None, json_safe(at)]},
+                extra={"pool": PoolEvent.Kind.EXPIRED},
+            )
+            for r in rows
+        ],
+    )
     return len(rows)
 
 

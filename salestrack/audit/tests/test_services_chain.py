@@ -1,10 +1,17 @@
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 
 from salestrack.audit.models import GENESIS_HASH, AuditEntry
 from salestrack.audit.selectors import audit_history_for, audit_verify
-from salestrack.audit.services import audit_diff, audit_record, audit_snapshot
+from salestrack.audit.services import (
+    AuditItem,
+    audit_diff,
+    audit_record,
+    audit_record_many,
+    audit_snapshot,
+)
 from salestrack.customers.services import customer_create, customer_update
 from salestrack.customers.tests.factories import CustomerFactory
 from salestrack.deals.services import deal_create, deal_move_stage, deal_update
@@ -107,3 +114,23 @@ def test_it_makes_values_json_safe(personas, customer):
     assert snapshot["owner"] == personas.alice.pk
     assert isinstance(snapshot["created_at"], str)
     assert audit_diff({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": None}) == {"b": [2, 3]}
+
+
+def test_many_entries_chain_as_one_by_one_with_one_lock(personas, django_assert_num_queries):
+    customers = CustomerFactory.create_batch(3, owner=personas.alice)
+    audit_record(actor=personas.alice, action="create", obj=customers[0])
+    items = [
+        AuditItem(obj=c, changes={"owner": [1, 2]}, extra={"n": i}) for i, c in enumerate(customers)
+    ]
+    # the head locked and read, one INSERT, the head moved (and the atomic block's savepoint)
+    with django_assert_num_queries(5):
+        assert audit_record_many(actor=personas.alice, action="update", items=items) == 3
+    audit_record(actor=personas.alice, action="delete", obj=customers[1])
+    entries = list(AuditEntry.objects.order_by("seq"))
+    assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
+    assert [e.action for e in entries] == ["create", "update", "update", "update", "delete"]
+    assert [e.object_id for e in entries[1:4]] == [str(c.pk) for c in customers]
+    assert [e.extra for e in entries[1:4]] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert all(b.prev_hash == a.hash for a, b in pairwise(entries))
+    assert audit_verify().ok
+    assert audit_record_many(actor=personas.alice, action="update", items=[]) == 0
