@@ -149,10 +149,13 @@ class Importer(Planner, Writer):
                 plans = list(islice(source, CHUNK))
                 if not plans:
                     break
-                if writer is not None:
-                    writer.chunk([self._to_cache(plan) for plan in plans])
+                entries = [self._to_cache(plan) for plan in plans] if writer else None
                 for plan in plans:
                     self._plan_cleaned(plan)
+                if writer is not None:  # with what planning found among earlier rows
+                    writer.chunk(
+                        [[*e, p.in_file_similar] for e, p in zip(entries, plans, strict=True)]
+                    )
                 if self.record_type == "deals":
                     check_stage_moves(self, plans)
                 for plan in plans:
@@ -260,8 +263,8 @@ class Importer(Planner, Writer):
         return [plan.number, values, None]
 
     def _from_cache(self, entry: list) -> RowPlan:
-        number, values, errors = entry
-        plan = RowPlan(number=number, raw=[])
+        number, values, errors, similar = entry
+        plan = RowPlan(number=number, raw=[], cached_similar=similar)
         if errors:
             plan.errors = [tuple(e) for e in errors]
             return plan

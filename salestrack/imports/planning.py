@@ -75,6 +75,16 @@ class Planner:
                 return found[0]
         return None
 
+    def _similar_in_file(self, plan: RowPlan, key: str) -> tuple[int, str, int] | None:
+        """An earlier row of the file whose company is similar (the preview's answer when the
+        commit has it)."""
+        if plan.cached_similar is not None:
+            found = tuple(plan.cached_similar) or None
+        else:
+            found = self.index.similar_name(key, self.lookups.threshold)
+        plan.in_file_similar = list(found) if found else []
+        return found
+
     def _remember(self, plan: RowPlan, key: str) -> None:
         for k in self._row_keys(plan, key):
             self.index.add(k, plan.number)
@@ -92,7 +102,7 @@ class Planner:
         self._remember(plan, key)
         kind, pk, name, score = self._customer_match(plan, key)
         # No existing customer like it: perhaps one like an earlier row of the file.
-        similar = None if kind else self.index.similar_name(key, self.lookups.threshold)
+        similar = None if kind else self._similar_in_file(plan, key)
         self.index.add_name(key, plan.number, plan.values["name"])
         if similar is not None:
             self._plan_similar_in_file(plan, key, *similar)
@@ -257,7 +267,7 @@ class Planner:
             else:
                 # A customer the file creates: unless it is similar to one an earlier row
                 # creates (then the user decides: a separate customer, or skip the row).
-                similar = self.index.similar_name(key, self.lookups.threshold)
+                similar = self._similar_in_file(plan, key)
                 self.index.add_name(key, plan.number, values["name"])
                 if similar is not None:
                     self._plan_similar_in_file(plan, key, *similar)

@@ -70,6 +70,11 @@ class RowPlan:
     deal: dict[str, Any] | None = None
     deal_update: tuple[int, dict[str, Any]] | None = None
     followup: dict[str, Any] | None = None
+    # In-file similarity (imports.state.FileIndex.similar_name): [row, name, score], [] for
+    # none, None when not looked for. The commit takes the preview's answer from the plan
+    # cache (the user decided on what the preview showed; and it is the costly look-up).
+    in_file_similar: list | None = None
+    cached_similar: list | None = None
 
     @property
     def error_text(self) -> str:
