@@ -332,7 +332,7 @@ class Importer(Planner, Writer):
         if plan.errors:
             report.add_error(plan.number, plan.error_text)
         if plan.match_id is not None or plan.match_row is not None:
-            report.matches.append(plan.summary())
+            report.add_match(plan.summary())
         if len(report.rows) < PREVIEW_ROWS:
             report.rows.append(plan.summary())
 

@@ -10,6 +10,9 @@ DECISIONS = ("skip", "update", "create")
 # file full of errors does not grow the import's memory or the batch row with it.
 ERRORS_KEPT = 1000
 UNKNOWN_STAGES_KEPT = 100  # distinct unknown stage names offered for mapping
+# Rows matching a record or an earlier row, listed with a choice each; the others follow the
+# default choices (a ledger where thousands of rows look alike is decided by the defaults).
+MATCHES_KEPT = 1000
 CUSTOMER_VALUE_FIELDS = ("industry", "region", "source", "size", "budget", "pain_points", "tier")
 CONTACT_FIELDS = {
     "contact_name": "name",
@@ -110,7 +113,14 @@ class Report:
     undo: dict = field(default_factory=dict)
     problem: str = ""  # what keeps the file from being imported at all (a missing column)
     errors_truncated: bool = False  # more errors than ERRORS_KEPT: all are in the error file
+    matches_more: int = 0  # matches beyond MATCHES_KEPT (counted, not listed)
     error_file: IO[str] | None = field(default=None, repr=False)
+
+    def add_match(self, summary: dict) -> None:
+        if len(self.matches) < MATCHES_KEPT:
+            self.matches.append(summary)
+        else:
+            self.matches_more += 1
 
     def add_error(self, number: int, reason: str) -> None:
         if len(self.errors) < ERRORS_KEPT:
@@ -133,4 +143,5 @@ class Report:
             "total": self.total,
             "problem": self.problem,
             "errors_truncated": self.errors_truncated,
+            "matches_more": self.matches_more,
         }

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from salestrack.customers.tests.factories import CustomerFactory
 from salestrack.imports import engine, plans, services
 from salestrack.imports.tests.conftest import write_csv
 from salestrack.imports.tests.test_commit import batch_for
@@ -78,3 +79,19 @@ def test_unknown_stage_names_offered_for_mapping_are_bounded(
     batch = batch_for(personas.alice, write_csv(tmp_path / "d.csv", rows), "deals")
     assert set(batch.result["unknown_stages"]) == {"奇怪阶段0", "奇怪阶段1"}
     assert batch.result["counts"]["error"] == 4
+
+
+def test_only_the_first_matches_are_listed_the_rest_follow_the_defaults(
+    personas, tmp_path, monkeypatch, client
+):
+    monkeypatch.setattr(plans, "MATCHES_KEPT", 2)
+    names = ["华信科技有限公司", "云杉网络有限公司", "东海水产有限公司", "北辰物流有限公司"]
+    for name in names:
+        CustomerFactory(name=name, owner=personas.alice)
+    rows = [["公司名称"], *[[name] for name in names]]  # each one an existing customer
+    batch = batch_for(personas.alice, write_csv(tmp_path / "c.csv", rows))
+    assert [m["row"] for m in batch.result["matches"]] == [2, 3]
+    assert batch.result["matches_more"] == 2 and batch.result["counts"]["skip"] == 4
+    client.force_login(personas.alice)
+    page = client.get(batch.get_absolute_url()).content.decode()
+    assert "and 2 more similar rows: they follow the choices above" in page
