@@ -67,7 +67,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -268,6 +270,7 @@ class Databases:
         self.args, self.work = args, work
         self.template_dir = work / "template"
         self.count = 0
+        self.lock = threading.Lock()
         if args.db == "postgres":
             from urllib.parse import urlsplit
 
@@ -299,11 +302,13 @@ class Databases:
 
     def fresh(self) -> tuple[Path, str | None]:
         """(data dir, DATABASE_URL or None for SQLite in the data dir) of a new empty database."""
-        self.count += 1
-        data_dir = self.work / f"run{self.count}"
+        with self.lock:  # --jobs: formats ask for databases at the same time
+            self.count += 1
+            number = self.count
+        data_dir = self.work / f"run{number}"
         data_dir.mkdir()
         if self.args.db == "postgres":
-            name = f"{self.template}_run{self.count}"
+            name = f"{self.template}_run{number}"
             self._admin(f'DROP DATABASE IF EXISTS "{name}"')
             self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
             self.created.append(name)
@@ -546,6 +551,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--formats", default="csv,xlsx")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument(
+        "--jobs", type=int, default=1, help="formats imported at the same time (CPU time holds)"
+    )
+    parser.add_argument(
         "--only", choices=["salestrack", "django-import-export"], help="one importer (no ratio)"
     )
     parser.add_argument("--no-growth", action="store_true", help="skip the N/10 memory check")
@@ -652,13 +660,14 @@ def main() -> None:
         dbs = Databases(args, work)
         try:
             dbs.build_template()
-            for fmt in formats:
+
+            def run_format(fmt: str) -> None:
                 theirs = None
                 if args.only != "salestrack":
                     theirs = measure(args, dbs, "iex", files[fmt], n)
                     line(args, f"django-import-export-{fmt}", n, theirs, theirs["median_ms"])
                 if args.only == "django-import-export":
-                    continue
+                    return
                 ours = measure(args, dbs, "salestrack", files[fmt], n)
                 line(args, f"salestrack-{fmt}", n, ours, theirs and theirs["median_ms"], theirs)
                 if fmt in small:
@@ -678,6 +687,13 @@ def main() -> None:
                         "growth": round(big_mb / small_mb, 2) if small_mb > 0 else None,
                     }
                     print(json.dumps(growth), flush=True)
+
+            if args.jobs > 1:  # the formats side by side (each importer still in its own child)
+                with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+                    list(pool.map(run_format, formats))
+            else:
+                for fmt in formats:
+                    run_format(fmt)
         finally:
             dbs.close()
 
