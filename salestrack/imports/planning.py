@@ -36,6 +36,19 @@ class Planner:
             plan.action = "error"
         return plan
 
+    def _decide_on_match(
+        self, plan: RowPlan, match: tuple[int, str, int], default: str, *, ask: str, skip: str
+    ) -> str | None:
+        """Record the existing customer a row matches and the user's decision on it: None when
+        that ends the row (asked, or skipped, with its note), else "update" or "create"."""
+        plan.match_id, plan.match_label, plan.score = match
+        decision = self._decide(plan, default)
+        if decision in ("ask", "skip"):
+            plan.action = decision
+            plan.note = ask if decision == "ask" else skip
+            return None
+        return decision
+
     def _decide(self, plan: RowPlan, default: str) -> str:
         decision = self.options.decisions.get(str(plan.number)) or default
         return decision if decision in (*DECISIONS, "ask") else default
@@ -108,17 +121,14 @@ class Planner:
             self._plan_similar_in_file(plan, key, *similar)
             return
         if kind:
-            plan.match_id, plan.match_label, plan.score = pk, name, score
-            decision = self._decide(
-                plan, self.options.exact if kind == "exact" else self.options.fuzzy
+            decision = self._decide_on_match(
+                plan,
+                (pk, name, score),
+                self.options.exact if kind == "exact" else self.options.fuzzy,
+                ask=_("similar to an existing customer: choose"),
+                skip=_("already exists"),
             )
-            if decision == "ask":
-                plan.action = "ask"
-                plan.note = _("similar to an existing customer: choose")
-                return
-            if decision == "skip":
-                plan.action = "skip"
-                plan.note = _("already exists")
+            if decision is None:
                 return
             if decision == "update":
                 self._plan_customer_update(plan, pk)
@@ -240,15 +250,14 @@ class Planner:
         else:
             kind, pk, name, score = self._customer_match(plan, key)
             if kind == "fuzzy":
-                plan.match_id, plan.match_label, plan.score = pk, name, score
-                decision = self._decide(plan, self.options.fuzzy)
-                if decision == "ask":
-                    plan.action = "ask"
-                    plan.note = _("customer similar to an existing one: choose")
-                    return
-                if decision == "skip":
-                    plan.action = "skip"
-                    plan.note = _("customer already exists")
+                decision = self._decide_on_match(
+                    plan,
+                    (pk, name, score),
+                    self.options.fuzzy,
+                    ask=_("customer similar to an existing one: choose"),
+                    skip=_("customer already exists"),
+                )
+                if decision is None:
                     return
                 if decision == "update":  # use the existing customer
                     kind = "exact"
