@@ -141,6 +141,21 @@ def test_the_wizard_offers_the_pipelines(client, personas, tmp_path, stages):
     assert batch.options["pipeline"] == projects.pk
 
 
+def test_the_wizard_refuses_a_pipeline_it_does_not_offer(client, personas, tmp_path, stages):
+    projects = pipeline_create(name="项目制", name_en="Projects")
+    batch = import_rows(personas, tmp_path, [["新客户", "CRM", "线索", ""]])
+    Pipeline.objects.filter(pk=projects.pk).update(is_active=False)
+    pipeline_create(name="第三流程", name_en="Third")  # still two active: the choice is shown
+    client.force_login(personas.alice)
+    data = {"header_row": 1, "exact": "update", "fuzzy": "ask", "pipeline": projects.pk}
+    data.update({f"col_{i}": f for i, f in enumerate(batch.options["columns"])})
+    response = client.post(batch.get_absolute_url(), data)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.options.get("pipeline") is None  # nothing changed
+
+
 def test_the_wizard_has_no_pipeline_choice_with_one_pipeline(client, personas, tmp_path, stages):
     batch = import_rows(personas, tmp_path, [["新客户", "CRM", "线索", ""]])
     client.force_login(personas.alice)
